@@ -1,0 +1,77 @@
+using Cic.ServiceDefaults.Persistence;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Cic.ServiceDefaults.Messaging;
+
+public static class MessagingExtensions
+{
+    /// <summary>
+    /// MassTransit on RabbitMQ from <c>ConnectionStrings:messaging</c> (an amqp:// URI): kebab-case
+    /// endpoints on quorum queues, publisher confirms, bounded retries then the <c>_error</c> queue, and
+    /// the transactional outbox relay and inbox on the service's database. Call after
+    /// <see cref="DatabaseExtensions.AddServiceDatabase{TDb}"/>.
+    /// </summary>
+    /// <param name="builder">The service's builder.</param>
+    /// <param name="consumers">Registers the service's consumers.</param>
+    /// <param name="inbox">Message types whose consumers dedupe by a natural key instead of the inbox.</param>
+    public static IHostApplicationBuilder AddMessaging(
+        this IHostApplicationBuilder builder,
+        Action<IBusRegistrationConfigurator>? consumers = null,
+        Action<InboxExclusions>? inbox = null)
+    {
+        if (!builder.Services.Any(service => service.ServiceType == typeof(OutboxSignal)))
+        {
+            // The migrator must be registered (and so start) before the bus, or consumers would run on an old schema.
+            throw new InvalidOperationException("Call AddServiceDatabase before AddMessaging.");
+        }
+
+        var exclusions = new InboxExclusions();
+        inbox?.Invoke(exclusions);
+        builder.Services.AddSingleton(exclusions);
+        builder.Services.AddOptions<MessagingOptions>().BindConfiguration("Messaging");
+        builder.Services.AddSingleton<OutboxRelay>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<OutboxRelay>());
+        builder.Services.AddHostedService<MessagingHousekeeping>();
+
+        builder.Services.AddMassTransit(bus =>
+        {
+            bus.SetKebabCaseEndpointNameFormatter();
+            consumers?.Invoke(bus);
+
+            bus.AddConfigureEndpointsCallback((context, _, endpoint) =>
+            {
+                var options = context.GetRequiredService<IOptions<MessagingOptions>>().Value;
+                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+                {
+                    rabbit.SetQuorumQueue();
+                }
+
+                // Retry outside the inbox, so every attempt runs in a fresh transaction.
+                endpoint.UseMessageRetry(retry => retry
+                    .Intervals(options.RetryIntervals)
+                    .Ignore<InvalidMessageException>());
+                endpoint.UseConsumeFilter(typeof(InboxFilter<>), context);
+            });
+
+            bus.UsingRabbitMq((context, rabbit) =>
+            {
+                var options = context.GetRequiredService<IOptions<MessagingOptions>>().Value;
+                // An amqp:// URI carrying the credentials and the virtual host.
+                var broker = new Uri(DatabaseExtensions.RequiredConnectionString(context.GetRequiredService<IConfiguration>(), "messaging"));
+                rabbit.Host(broker, builder.Environment.ApplicationName, host =>
+                {
+                    // On by default; stated because the outbox relies on it: a publish completes only once the broker has the message.
+                    host.PublisherConfirmation = true;
+                });
+                rabbit.PrefetchCount = options.PrefetchCount;
+                rabbit.ConfigureEndpoints(context);
+            });
+        });
+
+        return builder;
+    }
+}

@@ -1,0 +1,23 @@
+// Events published by CIC's call-handling systems (outside this platform) and consumed by Usage.
+namespace Cic.Contracts.Calls;
+
+/// <summary>
+/// One call handled by a CIC system, reported to the billing platform. A call is identified
+/// forever by (<paramref name="SourceSystem"/>, <paramref name="CallId"/>): publishing the same call
+/// twice, in any way, counts it once.
+/// </summary>
+/// <param name="EventId">Unique id of this report.</param>
+/// <param name="OccurredAt">When the report was made (UTC).</param>
+/// <param name="SourceSystem">Name of the system that handled the call, e.g. <c>ivr-eu</c>.</param>
+/// <param name="CallId">The call's id, unique within <paramref name="SourceSystem"/>.</param>
+/// <param name="CompanyId">The company the call was handled for.</param>
+/// <param name="HandledAt">When the call was handled (UTC); decides the usage window it counts in.</param>
+/// <param name="DurationMs">How long the call lasted, in milliseconds.</param>
+public sealed record CallHandled(
+    Guid EventId,
+    DateTimeOffset OccurredAt,
+    string SourceSystem,
+    string CallId,
+    Guid CompanyId,
+    DateTimeOffset HandledAt,
+    long DurationMs) : IIntegrationEvent;

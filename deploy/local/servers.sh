@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# The platform's local servers without Docker: PostgreSQL (the installed Debian packages, run as
+# the postgres user when we are root) and RabbitMQ (Debian's rabbitmq-server, installed with apt
+# when missing and we are root), both on loopback ports, with all data under $CIC_DATA_DIR
+# (default: .local/ in the checkout, git-ignored). Idempotent: a second start finds them running.
+#
+#   servers.sh start     start both (and create each service's database)
+#   servers.sh stop      stop both
+#   servers.sh status    exit 0 when both answer
+#   servers.sh env       print the connection settings as shell exports
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+
+data_dir=${CIC_DATA_DIR:-$root/.local}
+pg_port=${CIC_PG_PORT:-54329}
+amqp_port=${CIC_AMQP_PORT:-56729}
+mgmt_port=${CIC_RABBITMQ_MANAGEMENT_PORT:-56739}
+dist_port=${CIC_RABBITMQ_DIST_PORT:-56749}
+pg_user=cic
+pg_password=cic-local
+rabbit_user=cic
+rabbit_password=cic-local
+databases=(accounts usage billing notifications)
+
+log() { [ -n "${CIC_QUIET:-}" ] || echo "$@" >&2; }
+
+pg_bin() {
+  local v
+  for v in 17 16 15 14; do
+    if [ -x "/usr/lib/postgresql/$v/bin/pg_ctl" ]; then echo "/usr/lib/postgresql/$v/bin"; return; fi
+  done
+  if command -v pg_ctl >/dev/null; then dirname "$(command -v pg_ctl)"; return; fi
+  return 1
+}
+
+# PostgreSQL refuses to run as root; as root we run it as 'postgres', which must be able to reach
+# the data folder. When the checkout lives somewhere 'postgres' cannot enter (say /root), the data
+# go to a folder of its own under /var/tmp instead.
+pg_dir() {
+  local dir="$data_dir/postgres"
+  if [ "$(id -u)" = 0 ]; then
+    mkdir -p "$data_dir"
+    if ! runuser -u postgres -- test -x "$data_dir"; then
+      dir="/var/tmp/cic-postgres-$(echo -n "$root" | md5sum | cut -c1-12)"
+    fi
+  fi
+  echo "$dir"
+}
+
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+pg_running() { as_pg "$(pg_bin)/pg_ctl" -D "$(pg_dir)/data" status >/dev/null 2>&1; }
+
+psql_admin() {
+  PGPASSWORD=$pg_password psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$pg_port" -U "$pg_user" -d postgres "$@"
+}
+
+start_postgres() {
+  local bin dir
+  if ! bin=$(pg_bin); then
+    if [ "$(id -u)" = 0 ]; then
+      log "installing postgresql with apt…"
+      apt_install postgresql
+      bin=$(pg_bin)
+    else
+      echo "PostgreSQL is not installed: run 'apt-get install postgresql' as root." >&2; exit 3
+    fi
+  fi
+  dir=$(pg_dir)
+  mkdir -p "$dir"
+  [ "$(id -u)" = 0 ] && chown postgres: "$dir"
+  if [ ! -f "$dir/data/PG_VERSION" ]; then
+    log "creating a PostgreSQL cluster in $dir/data"
+    local pwfile="$dir/.pw"
+    echo "$pg_password" > "$pwfile"
+    [ "$(id -u)" = 0 ] && chown postgres: "$pwfile"
+    as_pg "$bin/initdb" -D "$dir/data" -U "$pg_user" --pwfile="$pwfile" --auth=scram-sha-256 \
+      -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+    rm -f "$pwfile"
+    cat >> "$dir/data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $pg_port
+unix_socket_directories = '$dir'
+# Every test class gets its own database and each service process its own pool.
+max_connections = 400
+shared_buffers = 512MB
+CONF
+  fi
+  if ! pg_running; then
+    as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null \
+      || { tail -n 30 "$dir/server.log" >&2; exit 1; }
+  fi
+  local db
+  for db in "${databases[@]}"; do
+    if [ -z "$(psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
+      psql_admin -c "CREATE DATABASE \"$db\""
+    fi
+  done
+}
+
+stop_postgres() {
+  local bin
+  bin=$(pg_bin) || return 0
+  if pg_running; then as_pg "$bin/pg_ctl" -D "$(pg_dir)/data" -m fast -w stop >/dev/null; fi
+}
+
+apt_install() {
+  if [ -z "${CIC_APT_UPDATED:-}" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    export CIC_APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+start_rabbitmq() {
+  if [ ! -x /usr/lib/rabbitmq/bin/rabbitmq-server ]; then
+    if [ "$(id -u)" = 0 ]; then
+      log "installing rabbitmq-server with apt…"
+      apt_install rabbitmq-server
+    else
+      echo "RabbitMQ is not installed: run 'apt-get install rabbitmq-server' as root." >&2; exit 3
+    fi
+  fi
+  "$here/rabbitmq-node.sh" start "$data_dir/rabbitmq" cic "$amqp_port" "$mgmt_port" "$dist_port"
+  local ctl=(env HOME="$data_dir/rabbitmq" ERL_EPMD_ADDRESS=127.0.0.1 /usr/lib/rabbitmq/bin/rabbitmqctl -q -n cic@localhost)
+  if ! "${ctl[@]}" list_users 2>/dev/null | grep -q "^$rabbit_user"; then
+    "${ctl[@]}" add_user "$rabbit_user" "$rabbit_password" >/dev/null
+    "${ctl[@]}" set_user_tags "$rabbit_user" administrator >/dev/null
+    "${ctl[@]}" set_permissions -p / "$rabbit_user" '.*' '.*' '.*' >/dev/null
+    "${ctl[@]}" delete_user guest >/dev/null 2>&1 || true
+  fi
+}
+
+stop_rabbitmq() {
+  [ -x /usr/lib/rabbitmq/bin/rabbitmqctl ] || return 0
+  "$here/rabbitmq-node.sh" stop "$data_dir/rabbitmq" cic
+  # Erlang's port mapper outlives the node that started it; stop it too once no node is left.
+  if command -v epmd >/dev/null && ! epmd -names 2>/dev/null | grep -q '^name '; then
+    epmd -kill >/dev/null 2>&1 || true
+  fi
+}
+
+print_env() {
+  # Services take one connection string per database (ConnectionStrings__accounts-db, …);
+  # ./cic and the tests build those from these server-level settings.
+  echo "export CIC_POSTGRES='Host=127.0.0.1;Port=$pg_port;Username=$pg_user;Password=$pg_password'"
+  echo "export CIC_RABBITMQ='amqp://$rabbit_user:$rabbit_password@127.0.0.1:$amqp_port/'"
+  echo "export CIC_RABBITMQ_MANAGEMENT='http://$rabbit_user:$rabbit_password@127.0.0.1:$mgmt_port/'"
+}
+
+case "${1:-}" in
+  start)  start_postgres; start_rabbitmq ;;
+  stop)   stop_rabbitmq; stop_postgres ;;
+  status) pg_running && "$here/rabbitmq-node.sh" status "$data_dir/rabbitmq" cic ;;
+  env)    print_env ;;
+  *) echo "usage: servers.sh start|stop|status|env" >&2; exit 2 ;;
+esac

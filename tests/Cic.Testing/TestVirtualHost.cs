@@ -1,0 +1,92 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace Cic.Testing;
+
+/// <summary>
+/// A RabbitMQ virtual host of its own for one test class: its exchanges, queues and messages are
+/// invisible to every other class. Also reads queues through the management API, e.g. to see what
+/// reached an <c>_error</c> queue and why.
+/// </summary>
+public sealed class TestVirtualHost : IAsyncDisposable
+{
+    private readonly HttpClient _management;
+
+    private TestVirtualHost(HttpClient management, string name, Uri amqp)
+    {
+        _management = management;
+        Name = name;
+        Amqp = amqp;
+    }
+
+    public string Name { get; }
+
+    /// <summary>amqp:// URI with credentials, of this virtual host: a service's <c>ConnectionStrings:messaging</c>.</summary>
+    public Uri Amqp { get; }
+
+    internal static async Task<TestVirtualHost> CreateAsync(Uri broker, Uri management, string purpose)
+    {
+        var name = $"t-{purpose.ToLowerInvariant()}-{Guid.NewGuid():N}";
+        var client = ManagementClient(management);
+        var user = Uri.UnescapeDataString(broker.UserInfo.Split(':')[0]);
+        (await client.PutAsync($"api/vhosts/{Uri.EscapeDataString(name)}", null)).EnsureSuccessStatusCode();
+        (await client.PutAsJsonAsync(
+            $"api/permissions/{Uri.EscapeDataString(name)}/{Uri.EscapeDataString(user)}",
+            new { configure = ".*", write = ".*", read = ".*" })).EnsureSuccessStatusCode();
+        var amqp = new UriBuilder(broker) { Path = "/" + Uri.EscapeDataString(name) }.Uri;
+        return new TestVirtualHost(client, name, amqp);
+    }
+
+    /// <summary>How many messages wait in a queue (0 when the queue does not exist).</summary>
+    public async Task<int> CountMessagesAsync(string queue)
+    {
+        var response = await _management.GetAsync($"api/queues/{Uri.EscapeDataString(Name)}/{Uri.EscapeDataString(queue)}");
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return 0;
+        }
+
+        response.EnsureSuccessStatusCode();
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return json.RootElement.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Number
+            ? messages.GetInt32()
+            : 0;
+    }
+
+    /// <summary>Reads (and leaves in place) up to <paramref name="count"/> messages of a queue: their headers and body.</summary>
+    public async Task<IReadOnlyList<QueuedMessage>> PeekAsync(string queue, int count = 10)
+    {
+        var response = await _management.PostAsJsonAsync(
+            $"api/queues/{Uri.EscapeDataString(Name)}/{Uri.EscapeDataString(queue)}/get",
+            new { count, ackmode = "ack_requeue_true", encoding = "auto" });
+        response.EnsureSuccessStatusCode();
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return json.RootElement.EnumerateArray().Select(message =>
+        {
+            var headers = message.GetProperty("properties").TryGetProperty("headers", out var h) && h.ValueKind == JsonValueKind.Object
+                ? h.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ToString())
+                : [];
+            return new QueuedMessage(headers, message.GetProperty("payload").GetString() ?? "");
+        }).ToList();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _management.DeleteAsync($"api/vhosts/{Uri.EscapeDataString(Name)}");
+        _management.Dispose();
+    }
+
+    private static HttpClient ManagementClient(Uri management)
+    {
+        var credentials = management.UserInfo.Split(':').Select(Uri.UnescapeDataString).ToArray();
+        var client = new HttpClient { BaseAddress = new UriBuilder(management) { UserName = "", Password = "", Path = "/" }.Uri };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
+            "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credentials[0]}:{credentials[1]}")));
+        return client;
+    }
+}
+
+/// <summary>A message read from a queue: its AMQP headers (e.g. MassTransit's <c>MT-Fault-Message</c>) and body.</summary>
+public sealed record QueuedMessage(IReadOnlyDictionary<string, string> Headers, string Body);
