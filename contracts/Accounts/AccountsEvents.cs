@@ -30,6 +30,17 @@ public sealed record CompanyRegistered(
     string Name,
     string? ExternalReference) : IIntegrationEvent;
 
+/// <summary>A company was renamed.</summary>
+/// <param name="EventId">Unique id of this event.</param>
+/// <param name="OccurredAt">When the company was renamed (UTC).</param>
+/// <param name="CompanyId">The company.</param>
+/// <param name="Name">Its new name.</param>
+public sealed record CompanyRenamed(
+    Guid EventId,
+    DateTimeOffset OccurredAt,
+    Guid CompanyId,
+    string Name) : IIntegrationEvent;
+
 /// <summary>An organization was created.</summary>
 /// <param name="EventId">Unique id of this event.</param>
 /// <param name="OccurredAt">When the organization was created (UTC).</param>

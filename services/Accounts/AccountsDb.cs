@@ -1,3 +1,7 @@
+using Cic.Accounts.BillingArrangements;
+using Cic.Accounts.Companies;
+using Cic.Accounts.Members;
+using Cic.Accounts.Organizations;
 using Cic.ServiceDefaults.Messaging;
 using Microsoft.EntityFrameworkCore;
 
@@ -6,8 +10,17 @@ namespace Cic.Accounts;
 /// <summary>The Accounts service's own database: companies, organizations, their members and who pays for whom.</summary>
 public sealed class AccountsDb(DbContextOptions<AccountsDb> options) : DbContext(options)
 {
+    public DbSet<Company> Companies => Set<Company>();
+
+    public DbSet<Organization> Organizations => Set<Organization>();
+
+    public DbSet<Member> Members => Set<Member>();
+
+    public DbSet<BillingArrangement> BillingArrangements => Set<BillingArrangement>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.AddOutboxAndInbox();
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(AccountsDb).Assembly);
     }
 }

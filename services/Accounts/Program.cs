@@ -1,4 +1,9 @@
 using Cic.Accounts;
+using Cic.Accounts.BillingArrangements;
+using Cic.Accounts.Companies;
+using Cic.Accounts.Members;
+using Cic.Accounts.Moves;
+using Cic.Accounts.Organizations;
 using Cic.ServiceDefaults.Messaging;
 using Cic.ServiceDefaults.Persistence;
 
@@ -12,5 +17,13 @@ builder.Services.AddValidation();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapCompanies();
+app.MapOrganizations();
+app.MapMoves();
+app.MapBillingArrangements();
+app.MapMembers();
 
 app.Run();
+
+/// <summary>The Accounts service's entry point; tests host it through this type.</summary>
+public partial class Program;

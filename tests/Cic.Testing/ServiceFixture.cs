@@ -1,7 +1,9 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace Cic.Testing;
@@ -26,6 +28,11 @@ public abstract class ServiceFixture<TEntryPoint>(string databaseConnectionName)
     /// <summary>Settings beyond the connection strings and tokens, e.g. a faster poll interval.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
 
+    /// <summary>Replaces services of the host for tests, e.g. the <see cref="TimeProvider"/> with a fake clock.</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
     public virtual async ValueTask InitializeAsync()
     {
         var servers = await TestServers.GetAsync();
@@ -47,6 +54,7 @@ public abstract class ServiceFixture<TEntryPoint>(string databaseConnectionName)
         {
             host.UseEnvironment("Testing");
             host.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(settings));
+            host.ConfigureTestServices(ConfigureServices);
         });
         _ = _factory.Server; // start it now: migrations, bus and relay, before the first test
     }

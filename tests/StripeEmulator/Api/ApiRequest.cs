@@ -1,0 +1,56 @@
+namespace Cic.StripeEmulator.Api;
+
+/// <summary>What a resource handler sees of an HTTP request: decoded parameters (query and body merged) and route values.</summary>
+internal sealed class ApiRequest
+{
+    private readonly RouteValueDictionary routeValues;
+
+    private ApiRequest(ApiParams parameters, RouteValueDictionary routeValues, string requestId, string? idempotencyKey)
+    {
+        Params = parameters;
+        this.routeValues = routeValues;
+        RequestId = requestId;
+        IdempotencyKey = idempotencyKey;
+    }
+
+    public ApiParams Params { get; }
+
+    public string RequestId { get; }
+
+    public string? IdempotencyKey { get; }
+
+    public string Route(string name) => Uri.UnescapeDataString(routeValues[name]?.ToString() ?? string.Empty);
+
+    public static async Task<ApiRequest> ReadAsync(HttpContext http)
+    {
+        var body = await RequestBody.ReadAsync(http);
+        var query = http.Request.QueryString.HasValue ? http.Request.QueryString.Value![1..] : string.Empty;
+        var joined = string.IsNullOrEmpty(body) ? query : string.IsNullOrEmpty(query) ? body : $"{query}&{body}";
+        if (!string.IsNullOrEmpty(body) && body.TrimStart().StartsWith('{'))
+        {
+            throw StripeApiException.Invalid("The Stripe API v1 takes form-encoded bodies (application/x-www-form-urlencoded), not JSON.");
+        }
+        return new ApiRequest(
+            new ApiParams(FormDecoder.Decode(joined)),
+            http.Request.RouteValues,
+            StripePipeline.RequestIdOf(http),
+            http.Request.Headers["Idempotency-Key"].FirstOrDefault());
+    }
+}
+
+/// <summary>The raw request body, read once and cached: idempotency fingerprints it and the handler decodes it.</summary>
+internal static class RequestBody
+{
+    private const string ItemKey = "stripe-emulator.body";
+
+    public static async Task<string> ReadAsync(HttpContext http)
+    {
+        if (http.Items.TryGetValue(ItemKey, out var cached))
+        {
+            return (string)cached!;
+        }
+        var body = await FormDecoder.ReadBodyAsync(http.Request);
+        http.Items[ItemKey] = body;
+        return body;
+    }
+}

@@ -1,0 +1,54 @@
+using Cic.StripeEmulator.Api;
+using Cic.StripeEmulator.Events;
+using Cic.StripeEmulator.Hosting;
+using Cic.StripeEmulator.State;
+
+namespace Cic.StripeEmulator.Control;
+
+/// <summary>State-wide operations shared by the control endpoints and <see cref="StripeEmulatorHost"/>.</summary>
+internal sealed class EmulatorControl(
+    EmulatorState state,
+    StripeEmulatorOptions options,
+    IdempotencyStore idempotency,
+    FaultInjector faults,
+    WebhookDispatcher dispatcher)
+{
+    /// <summary>The signing secret of the endpoint configured by <see cref="StripeEmulatorOptions.WebhookUrl"/>; stable across resets.</summary>
+    public string ConfiguredWebhookSecret { get; } = options.WebhookSecret ?? $"whsec_{Ids.Random(32)}";
+
+    public void Reset()
+    {
+        lock (state.Gate)
+        {
+            state.Clear();
+            idempotency.Clear();
+            faults.Clear();
+            dispatcher.Reset();
+            RegisterConfiguredEndpoint();
+        }
+    }
+
+    public void RegisterConfiguredEndpoint()
+    {
+        if (options.WebhookUrl is { } url)
+        {
+            AddWebhookEndpoint(url, options.WebhookEvents, ConfiguredWebhookSecret);
+        }
+    }
+
+    public WebhookEndpoint AddWebhookEndpoint(string url, IEnumerable<string> enabledEvents, string? secret = null)
+    {
+        lock (state.Gate)
+        {
+            return state.WebhookEndpoints.Add(new WebhookEndpoint
+            {
+                Id = Ids.New("we"),
+                Url = url,
+                EnabledEvents = enabledEvents.ToList(),
+                Secret = secret ?? $"whsec_{Ids.Random(32)}",
+                Created = state.RealNow,
+                Description = "Registered by the emulator host",
+            });
+        }
+    }
+}
