@@ -20,6 +20,8 @@ mgmt_port=${CIC_RABBITMQ_MANAGEMENT_PORT:-56739}
 dist_port=${CIC_RABBITMQ_DIST_PORT:-56749}
 pg_user=cic
 pg_password=cic-local
+# One node name per port, so checkouts with different ports never collide in Erlang's port mapper.
+rabbit_node=cic-$amqp_port
 rabbit_user=cic
 rabbit_password=cic-local
 databases=(accounts usage billing notifications)
@@ -123,8 +125,8 @@ start_rabbitmq() {
       echo "RabbitMQ is not installed: run 'apt-get install rabbitmq-server' as root." >&2; exit 3
     fi
   fi
-  "$here/rabbitmq-node.sh" start "$data_dir/rabbitmq" cic "$amqp_port" "$mgmt_port" "$dist_port"
-  local ctl=(env HOME="$data_dir/rabbitmq" ERL_EPMD_ADDRESS=127.0.0.1 /usr/lib/rabbitmq/bin/rabbitmqctl -q -n cic@localhost)
+  "$here/rabbitmq-node.sh" start "$data_dir/rabbitmq" "$rabbit_node" "$amqp_port" "$mgmt_port" "$dist_port"
+  local ctl=(env HOME="$data_dir/rabbitmq" ERL_EPMD_ADDRESS=127.0.0.1 /usr/lib/rabbitmq/bin/rabbitmqctl -q -n "$rabbit_node@localhost")
   if ! "${ctl[@]}" list_users 2>/dev/null | grep -q "^$rabbit_user"; then
     "${ctl[@]}" add_user "$rabbit_user" "$rabbit_password" >/dev/null
     "${ctl[@]}" set_user_tags "$rabbit_user" administrator >/dev/null
@@ -135,7 +137,7 @@ start_rabbitmq() {
 
 stop_rabbitmq() {
   [ -x /usr/lib/rabbitmq/bin/rabbitmqctl ] || return 0
-  "$here/rabbitmq-node.sh" stop "$data_dir/rabbitmq" cic
+  "$here/rabbitmq-node.sh" stop "$data_dir/rabbitmq" "$rabbit_node"
   # Erlang's port mapper outlives the node that started it; stop it too once no node is left.
   if command -v epmd >/dev/null && ! epmd -names 2>/dev/null | grep -q '^name '; then
     epmd -kill >/dev/null 2>&1 || true
@@ -153,7 +155,7 @@ print_env() {
 case "${1:-}" in
   start)  start_postgres; start_rabbitmq ;;
   stop)   stop_rabbitmq; stop_postgres ;;
-  status) pg_running && "$here/rabbitmq-node.sh" status "$data_dir/rabbitmq" cic ;;
+  status) pg_running && "$here/rabbitmq-node.sh" status "$data_dir/rabbitmq" "$rabbit_node" ;;
   env)    print_env ;;
   *) echo "usage: servers.sh start|stop|status|env" >&2; exit 2 ;;
 esac
