@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using System.Linq.Expressions;
+using Microsoft.EntityFrameworkCore;
 
 namespace Cic.Accounts;
 
@@ -16,3 +18,15 @@ public sealed record NameSearch(
 
 /// <summary>One page of a list, with the total so a portal can show page numbers.</summary>
 public sealed record ListPage<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);
+
+public static class ListPaging
+{
+    /// <summary>Counts an ordered query and reads the page <paramref name="search"/> asks for.</summary>
+    public static async Task<ListPage<TItem>> ToListPageAsync<TRow, TItem>(
+        this IOrderedQueryable<TRow> rows, NameSearch search, Expression<Func<TRow, TItem>> item, CancellationToken cancellationToken)
+    {
+        var total = await rows.CountAsync(cancellationToken);
+        var items = await rows.Skip(search.Skip).Take(search.PageSize).Select(item).ToListAsync(cancellationToken);
+        return new ListPage<TItem>(items, search.Page, search.PageSize, total);
+    }
+}

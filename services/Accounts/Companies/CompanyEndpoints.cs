@@ -94,13 +94,10 @@ public static class CompanyEndpoints
             companies = companies.Where(c => EF.Functions.ILike(c.Name, search.ContainsPattern));
         }
 
-        var total = await companies.CountAsync(cancellationToken);
         var page = await companies
             .OrderBy(c => c.Name).ThenBy(c => c.Id)
-            .Skip(search.Skip).Take(search.PageSize)
-            .Select(c => CompanyResponse.From(c))
-            .ToListAsync(cancellationToken);
-        return TypedResults.Ok(new ListPage<CompanyResponse>(page, search.Page, search.PageSize, total));
+            .ToListPageAsync(search, c => CompanyResponse.From(c), cancellationToken);
+        return TypedResults.Ok(page);
     }
 
     private static async Task<Results<Ok<CompanyResponse>, NotFound>> Get(

@@ -65,13 +65,10 @@ public static class OrganizationEndpoints
             organizations = organizations.Where(o => EF.Functions.ILike(o.Name, search.ContainsPattern));
         }
 
-        var total = await organizations.CountAsync(cancellationToken);
         var page = await organizations
             .OrderBy(o => o.Name).ThenBy(o => o.Id)
-            .Skip(search.Skip).Take(search.PageSize)
-            .Select(o => OrganizationResponse.From(o))
-            .ToListAsync(cancellationToken);
-        return TypedResults.Ok(new ListPage<OrganizationResponse>(page, search.Page, search.PageSize, total));
+            .ToListPageAsync(search, o => OrganizationResponse.From(o), cancellationToken);
+        return TypedResults.Ok(page);
     }
 
     private static async Task<Results<Ok<OrganizationResponse>, NotFound>> Get(
