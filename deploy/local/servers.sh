@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The platform's local servers without Docker: PostgreSQL (the installed Debian packages, run as
 # the postgres user when we are root) and RabbitMQ (Debian's rabbitmq-server, installed with apt
-# when missing and we are root), both on loopback ports, with all data under $CIC_DATA_DIR
+# when missing and we are root), both on loopback ports, plus the SMTP sink's module
+# (python3-aiosmtpd), with all data under $CIC_DATA_DIR
 # (default: .local/ in the checkout, git-ignored). Idempotent: a second start finds them running.
 #
 #   servers.sh start     start both (and create each service's database)
@@ -135,6 +136,17 @@ start_rabbitmq() {
   fi
 }
 
+# The local SMTP sink (deploy/local/smtp-sink.py) that ./cic up and the Notifications tests run.
+ensure_smtp_sink() {
+  if /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1; then return; fi
+  if [ "$(id -u)" = 0 ]; then
+    log "installing python3-aiosmtpd with apt…"
+    apt_install python3-aiosmtpd
+  else
+    echo "The local SMTP sink needs Debian's python3-aiosmtpd: run 'apt-get install python3-aiosmtpd' as root." >&2; exit 3
+  fi
+}
+
 stop_rabbitmq() {
   [ -x /usr/lib/rabbitmq/bin/rabbitmqctl ] || return 0
   "$here/rabbitmq-node.sh" stop "$data_dir/rabbitmq" "$rabbit_node"
@@ -153,7 +165,7 @@ print_env() {
 }
 
 case "${1:-}" in
-  start)  start_postgres; start_rabbitmq ;;
+  start)  start_postgres; start_rabbitmq; ensure_smtp_sink ;;
   stop)   stop_rabbitmq; stop_postgres ;;
   status) pg_running && "$here/rabbitmq-node.sh" status "$data_dir/rabbitmq" "$rabbit_node" ;;
   env)    print_env ;;

@@ -1,3 +1,7 @@
+using Cic.Notifications.Email;
+using Cic.Notifications.Feed;
+using Cic.Notifications.Recipients;
+using Cic.Notifications.Settings;
 using Cic.ServiceDefaults.Messaging;
 using Microsoft.EntityFrameworkCore;
 
@@ -6,8 +10,19 @@ namespace Cic.Notifications;
 /// <summary>The Notifications service's own database: recipients, their notification settings, the in-app feed and email deliveries.</summary>
 public sealed class NotificationsDb(DbContextOptions<NotificationsDb> options) : DbContext(options)
 {
+    public DbSet<Member> Members => Set<Member>();
+
+    public DbSet<AccountName> AccountNames => Set<AccountName>();
+
+    public DbSet<NotificationSetting> NotificationSettings => Set<NotificationSetting>();
+
+    public DbSet<Notification> Notifications => Set<Notification>();
+
+    public DbSet<EmailDelivery> EmailDeliveries => Set<EmailDelivery>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.AddOutboxAndInbox();
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(NotificationsDb).Assembly);
     }
 }

@@ -1,0 +1,220 @@
+using MailKit;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace Cic.Notifications.Email;
+
+/// <summary>
+/// Sends pending emails over SMTP, outside the consumers, so a slow or absent mail server never holds
+/// up the bus. Each pass locks a batch of due deliveries with <c>FOR UPDATE SKIP LOCKED</c> (several
+/// instances share the work; none sends a row another holds), sends them over one connection, and
+/// records each outcome in the same transaction. A transient failure (server unreachable, a 4xx
+/// answer, a timeout) is tried again after an exponentially growing wait; a permanent one (a 5xx
+/// rejection of the recipient or message, an unusable address) and the last allowed attempt mark the
+/// delivery failed with the reason, for staff to see. A crash after the server accepted a message but
+/// before the commit sends it once more, with the same Message-Id.
+/// </summary>
+public sealed partial class EmailSender(
+    IServiceScopeFactory scopes,
+    IOptions<SmtpOptions> smtpOptions,
+    IOptions<EmailOptions> emailOptions,
+    TimeProvider time,
+    ILogger<EmailSender> log) : BackgroundService
+{
+    private readonly SmtpOptions _smtp = smtpOptions.Value;
+    private readonly EmailOptions _options = emailOptions.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (string.IsNullOrWhiteSpace(_smtp.Host))
+        {
+            LogNoServer();
+            return;
+        }
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var handled = 0;
+            try
+            {
+                handled = await SendDueAsync(stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogPassFailed(e);
+            }
+
+            // A full batch means more may be due: go again at once.
+            if (handled < _options.BatchSize)
+            {
+                await Task.Delay(_options.PollInterval, time, stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>One pass: sends the due deliveries it could lock and returns how many it handled.</summary>
+    public async Task<int> SendDueAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<NotificationsDb>();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+
+        var now = time.GetUtcNow();
+        var batch = await db.EmailDeliveries
+            .FromSql($"""
+                SELECT * FROM email_deliveries
+                WHERE status = 'pending' AND next_attempt_at <= {now}
+                ORDER BY next_attempt_at
+                LIMIT {_options.BatchSize}
+                FOR UPDATE SKIP LOCKED
+                """)
+            .ToListAsync(cancellationToken);
+        if (batch.Count == 0)
+        {
+            return 0;
+        }
+
+        using var client = new SmtpClient { Timeout = (int)_smtp.Timeout.TotalMilliseconds };
+        Exception? unreachable = null;
+        foreach (var delivery in batch)
+        {
+            delivery.Attempts++;
+            if (unreachable is not null)
+            {
+                // The server could not be reached for this batch: every delivery in it waits, none is lost.
+                Record(delivery, unreachable);
+                continue;
+            }
+
+            try
+            {
+                var message = Compose(delivery);
+                if (!client.IsConnected)
+                {
+                    try
+                    {
+                        await ConnectAsync(client, cancellationToken);
+                    }
+                    catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        unreachable = e;
+                        throw;
+                    }
+                }
+
+                await client.SendAsync(message, cancellationToken);
+                delivery.Status = DeliveryStatus.Sent;
+                delivery.SentAt = time.GetUtcNow();
+                delivery.LastError = null;
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                Record(delivery, e);
+            }
+        }
+
+        if (client.IsConnected)
+        {
+            try
+            {
+                await client.DisconnectAsync(quit: true, cancellationToken);
+            }
+            catch (Exception e) when (e is IOException or ProtocolException or OperationCanceledException)
+            {
+                // the messages are sent; a rude goodbye changes nothing
+            }
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+
+        var sent = batch.Count(d => d.Status == DeliveryStatus.Sent);
+        if (sent < batch.Count)
+        {
+            LogSomeNotSent(batch.Count - sent, batch.Count, batch.First(d => d.Status != DeliveryStatus.Sent).LastError);
+        }
+
+        return batch.Count;
+    }
+
+    private void Record(EmailDelivery delivery, Exception failure)
+    {
+        var now = time.GetUtcNow();
+        var reason = Describe(failure);
+        if (IsPermanent(failure))
+        {
+            delivery.Status = DeliveryStatus.Failed;
+            delivery.FailedAt = now;
+            delivery.LastError = Shorten($"Rejected: {reason}");
+        }
+        else if (delivery.Attempts >= _options.MaxAttempts)
+        {
+            delivery.Status = DeliveryStatus.Failed;
+            delivery.FailedAt = now;
+            delivery.LastError = Shorten($"Gave up after {delivery.Attempts} attempts: {reason}");
+        }
+        else
+        {
+            delivery.NextAttemptAt = now + _options.RetryDelay(delivery.Attempts);
+            delivery.LastError = Shorten(reason);
+        }
+    }
+
+    private MimeMessage Compose(EmailDelivery delivery)
+    {
+        var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse(_smtp.From!));
+        message.To.Add(new MailboxAddress(delivery.ToName, delivery.ToAddress));
+        message.Subject = delivery.Subject;
+        message.MessageId = delivery.MessageId;
+        message.Date = delivery.CreatedAt;
+        message.Headers.Add("X-CIC-Delivery-Id", delivery.Id.ToString());
+        message.Headers.Add("X-CIC-Notification-Type", Settings.NotificationCatalog.Name(delivery.Type));
+        message.Body = new TextPart("plain") { Text = delivery.Body };
+        return message;
+    }
+
+    private async Task ConnectAsync(SmtpClient client, CancellationToken cancellationToken)
+    {
+        var security = !_smtp.UseTls ? SecureSocketOptions.None
+            : _smtp.Port == 465 ? SecureSocketOptions.SslOnConnect
+            : SecureSocketOptions.StartTls;
+        await client.ConnectAsync(_smtp.Host!, _smtp.Port, security, cancellationToken);
+        if (!string.IsNullOrEmpty(_smtp.UserName))
+        {
+            await client.AuthenticateAsync(_smtp.UserName, _smtp.Password ?? "", cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Only a rejection of this recipient or this message is final. A rejected sender or login is the
+    /// platform's configuration, fixed by an operator, so those are retried like an outage.
+    /// </summary>
+    private static bool IsPermanent(Exception failure) => failure switch
+    {
+        SmtpCommandException { ErrorCode: SmtpErrorCode.RecipientNotAccepted or SmtpErrorCode.MessageNotAccepted } rejected
+            => (int)rejected.StatusCode >= 500,
+        ParseException => true,
+        _ => false,
+    };
+
+    private static string Describe(Exception failure) => failure switch
+    {
+        SmtpCommandException command => $"SMTP {(int)command.StatusCode} ({command.ErrorCode}): {command.Message}",
+        _ => $"{failure.GetType().Name}: {failure.Message}",
+    };
+
+    private static string Shorten(string text) => text.Length > 2000 ? text[..2000] : text;
+
+    [LoggerMessage(LogLevel.Warning, "Smtp:Host is not set: emails are recorded and stay pending until an SMTP server is configured")]
+    private partial void LogNoServer();
+
+    [LoggerMessage(LogLevel.Warning, "Email sender pass failed; trying again")]
+    private partial void LogPassFailed(Exception e);
+
+    [LoggerMessage(LogLevel.Warning, "{Failed} of {Total} emails were not sent this pass; first reason: {Reason}")]
+    private partial void LogSomeNotSent(int failed, int total, string? reason);
+}
