@@ -13,13 +13,12 @@ namespace Cic.ServiceDefaults.Messaging;
 /// </summary>
 public sealed partial class InboxFilter<TMessage>(
     DbContext db,
-    InboxExclusions exclusions,
     TimeProvider time,
     ILogger<InboxFilter<TMessage>> log) : IFilter<ConsumeContext<TMessage>> where TMessage : class
 {
     public async Task Send(ConsumeContext<TMessage> context, IPipe<ConsumeContext<TMessage>> next)
     {
-        if (context.MessageId is not { } messageId || exclusions.Contains(typeof(TMessage)))
+        if (context.MessageId is not { } messageId)
         {
             await next.Send(context);
             return;
@@ -37,6 +36,8 @@ public sealed partial class InboxFilter<TMessage>(
         {
             LogDuplicate(messageId, consumer);
             await transaction.RollbackAsync(cancellationToken);
+            // Counts as consumed, so it is acknowledged rather than moved to the _skipped queue.
+            await context.NotifyConsumed(context, TimeSpan.Zero, "inbox (duplicate)");
             return;
         }
 
@@ -65,6 +66,8 @@ public sealed partial class InboxFilter<TMessage>(
 /// <summary>
 /// Message types whose consumers make themselves idempotent by a natural key (such as a call id)
 /// and must not take the inbox's transaction per message, e.g. because they consume in batches.
+/// The inbox filter is not attached for them at all, so their messages cost no scope or database
+/// context on the way in.
 /// </summary>
 public sealed class InboxExclusions
 {

@@ -31,7 +31,6 @@ public static class MessagingExtensions
 
         var exclusions = new InboxExclusions();
         inbox?.Invoke(exclusions);
-        builder.Services.AddSingleton(exclusions);
         builder.Services.AddOptions<MessagingOptions>().BindConfiguration("Messaging");
         builder.Services.AddSingleton<OutboxRelay>();
         builder.Services.AddHostedService(services => services.GetRequiredService<OutboxRelay>());
@@ -39,7 +38,9 @@ public static class MessagingExtensions
 
         builder.Services.AddMassTransit(bus =>
         {
-            bus.SetKebabCaseEndpointNameFormatter();
+            // Queues carry the service's name: two services consuming the same event each need their
+            // own queue, or they would compete for its messages instead of each getting every one.
+            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(EndpointPrefix(builder), includeNamespace: false));
             consumers?.Invoke(bus);
 
             bus.AddConfigureEndpointsCallback((context, _, endpoint) =>
@@ -54,7 +55,7 @@ public static class MessagingExtensions
                 endpoint.UseMessageRetry(retry => retry
                     .Intervals(options.RetryIntervals)
                     .Ignore<InvalidMessageException>());
-                endpoint.UseConsumeFilter(typeof(InboxFilter<>), context);
+                endpoint.UseConsumeFilter(typeof(InboxFilter<>), context, types => types.Exclude(exclusions.Contains));
             });
 
             bus.UsingRabbitMq((context, rabbit) =>
@@ -73,5 +74,18 @@ public static class MessagingExtensions
         });
 
         return builder;
+    }
+
+    /// <summary><c>Messaging:EndpointPrefix</c>, or the service's name: <c>Cic.Usage</c> consumes on <c>usage-…</c> queues.</summary>
+    private static string EndpointPrefix(IHostApplicationBuilder builder)
+    {
+        if (builder.Configuration["Messaging:EndpointPrefix"] is { Length: > 0 } configured)
+        {
+            return configured;
+        }
+
+        var name = builder.Environment.ApplicationName;
+        name = name.StartsWith("Cic.", StringComparison.Ordinal) ? name[4..] : name;
+        return name.Replace('.', '-').ToLowerInvariant();
     }
 }

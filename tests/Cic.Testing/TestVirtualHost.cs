@@ -39,7 +39,10 @@ public sealed class TestVirtualHost : IAsyncDisposable
         return new TestVirtualHost(client, name, amqp);
     }
 
-    /// <summary>How many messages wait in a queue (0 when the queue does not exist).</summary>
+    /// <summary>
+    /// How many messages are in a queue, ready or unacknowledged (0 when the queue does not exist). The management
+    /// API refreshes these counts every few seconds, so a count can lag: wait on the effect itself where you can.
+    /// </summary>
     public async Task<int> CountMessagesAsync(string queue)
     {
         var response = await _management.GetAsync($"api/queues/{Uri.EscapeDataString(Name)}/{Uri.EscapeDataString(queue)}");
@@ -53,6 +56,13 @@ public sealed class TestVirtualHost : IAsyncDisposable
         return json.RootElement.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Number
             ? messages.GetInt32()
             : 0;
+    }
+
+    /// <summary>The names of the queues in this virtual host.</summary>
+    public async Task<IReadOnlyList<string>> QueueNamesAsync()
+    {
+        using var json = JsonDocument.Parse(await _management.GetStringAsync($"api/queues/{Uri.EscapeDataString(Name)}"));
+        return json.RootElement.EnumerateArray().Select(queue => queue.GetProperty("name").GetString()!).ToList();
     }
 
     /// <summary>Reads (and leaves in place) up to <paramref name="count"/> messages of a queue: their headers and body.</summary>

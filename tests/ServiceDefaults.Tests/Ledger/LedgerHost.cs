@@ -19,14 +19,19 @@ public static class LedgerHostExtensions
     }
 }
 
-/// <summary>Counts every delivery a receive endpoint got, by message id, including those the inbox then skips.</summary>
+/// <summary>
+/// Counts every delivery a receive endpoint has finished with (consumed, or skipped by the inbox), by
+/// message id. Counting at the end of receive, not the start, means a counted delivery's transaction is over.
+/// </summary>
 public sealed class DeliveryCounter : IReceiveObserver
 {
     private readonly ConcurrentDictionary<Guid, int> _deliveries = new();
 
     public int DeliveriesOf(Guid messageId) => _deliveries.GetValueOrDefault(messageId);
 
-    public Task PreReceive(ReceiveContext context)
+    public Task PreReceive(ReceiveContext context) => Task.CompletedTask;
+
+    public Task PostReceive(ReceiveContext context)
     {
         if (context.GetMessageId() is { } id)
         {
@@ -35,8 +40,6 @@ public sealed class DeliveryCounter : IReceiveObserver
 
         return Task.CompletedTask;
     }
-
-    public Task PostReceive(ReceiveContext context) => Task.CompletedTask;
 
     public Task PostConsume<T>(ConsumeContext<T> context, TimeSpan duration, string consumerType) where T : class => Task.CompletedTask;
 
