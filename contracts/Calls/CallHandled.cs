@@ -6,6 +6,14 @@ namespace Cic.Contracts.Calls;
 /// forever by (<paramref name="SourceSystem"/>, <paramref name="CallId"/>): publishing the same call
 /// twice, in any way, counts it once.
 /// </summary>
+/// <remarks>
+/// Producers without MassTransit may publish the same fields as a plain JSON body (camelCase,
+/// content type <c>application/json</c>) to the direct exchange <c>cic.calls</c> with routing key
+/// <c>call.handled</c>; see docs/usage.md. High-volume producers should pack calls into
+/// <see cref="CallsHandled"/>. The Usage service refuses (to its error queue, with the reason) a call
+/// without a source system, call id, company id or handled-at, with a negative duration, or handled
+/// more than a few minutes in the future.
+/// </remarks>
 /// <param name="EventId">Unique id of this report.</param>
 /// <param name="OccurredAt">When the report was made (UTC).</param>
 /// <param name="SourceSystem">Name of the system that handled the call, e.g. <c>ivr-eu</c>.</param>

@@ -1,16 +1,28 @@
-using Cic.Usage;
 using Cic.ServiceDefaults.Messaging;
 using Cic.ServiceDefaults.Persistence;
+using Cic.Usage;
+using Cic.Usage.CallHistory;
+using Cic.Usage.Calls;
+using Cic.Usage.Companies;
+using Cic.Usage.Members;
+using Cic.Usage.Tallies;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddServiceDatabase<UsageDb>("usage-db");
-builder.AddMessaging();
+builder.AddMessaging(
+    bus => bus.AddCallIngestion().AddAccountsProjection(),
+    inbox => inbox.ExcludeCallIngestion());
+builder.Services.AddCallRecording();
+builder.Services.AddTallyPublishing();
 builder.Services.AddValidation();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapUsage();
+app.MapCallHistory();
+app.MapUnknownCompanies();
 
 app.Run();

@@ -1,4 +1,8 @@
 using Cic.ServiceDefaults.Messaging;
+using Cic.Usage.Calls;
+using Cic.Usage.Companies;
+using Cic.Usage.Members;
+using Cic.Usage.Tallies;
 using Microsoft.EntityFrameworkCore;
 
 namespace Cic.Usage;
@@ -6,8 +10,19 @@ namespace Cic.Usage;
 /// <summary>The Usage service's own database: every call handled and the tallies per company and hour.</summary>
 public sealed class UsageDb(DbContextOptions<UsageDb> options) : DbContext(options)
 {
+    public DbSet<Call> Calls => Set<Call>();
+
+    public DbSet<UsageWindow> UsageWindows => Set<UsageWindow>();
+
+    public DbSet<KnownCompany> Companies => Set<KnownCompany>();
+
+    public DbSet<Member> Members => Set<Member>();
+
+    public DbSet<OrganizationCompany> OrganizationCompanies => Set<OrganizationCompany>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.AddOutboxAndInbox();
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(UsageDb).Assembly);
     }
 }

@@ -112,6 +112,159 @@ namespace Cic.Usage.Migrations
 
                     b.ToTable("outbox_messages", (string)null);
                 });
+
+            modelBuilder.Entity("Cic.Usage.Calls.Call", b =>
+                {
+                    b.Property<string>("SourceSystem")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("source_system")
+                        .UseCollation("C");
+
+                    b.Property<string>("CallId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("call_id")
+                        .UseCollation("C");
+
+                    b.Property<Guid>("CompanyId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("company_id");
+
+                    b.Property<long>("DurationMs")
+                        .HasColumnType("bigint")
+                        .HasColumnName("duration_ms");
+
+                    b.Property<DateTimeOffset>("HandledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("handled_at");
+
+                    b.Property<DateTimeOffset>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("received_at");
+
+                    b.HasKey("SourceSystem", "CallId")
+                        .HasName("pk_calls");
+
+                    b.HasIndex("CompanyId", "HandledAt", "SourceSystem", "CallId")
+                        .HasDatabaseName("ix_calls_history");
+
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("CompanyId", "HandledAt", "SourceSystem", "CallId"), new[] { "DurationMs", "ReceivedAt" });
+
+                    b.ToTable("calls", (string)null);
+                });
+
+            modelBuilder.Entity("Cic.Usage.Companies.KnownCompany", b =>
+                {
+                    b.Property<Guid>("CompanyId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("company_id");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTimeOffset>("RegisteredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("registered_at");
+
+                    b.HasKey("CompanyId")
+                        .HasName("pk_companies");
+
+                    b.ToTable("companies", (string)null);
+                });
+
+            modelBuilder.Entity("Cic.Usage.Members.Member", b =>
+                {
+                    b.Property<string>("AccountKind")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("account_kind");
+
+                    b.Property<Guid>("AccountId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("account_id");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("user_id");
+
+                    b.Property<DateTimeOffset>("AsOf")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("as_of");
+
+                    b.Property<bool>("IsMember")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_member");
+
+                    b.HasKey("AccountKind", "AccountId", "UserId")
+                        .HasName("pk_members");
+
+                    b.ToTable("members", (string)null);
+                });
+
+            modelBuilder.Entity("Cic.Usage.Members.OrganizationCompany", b =>
+                {
+                    b.Property<Guid>("CompanyId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("company_id");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<DateTimeOffset>("AsOf")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("as_of");
+
+                    b.Property<bool>("IsMember")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_member");
+
+                    b.HasKey("CompanyId", "OrganizationId")
+                        .HasName("pk_organization_companies");
+
+                    b.ToTable("organization_companies", (string)null);
+                });
+
+            modelBuilder.Entity("Cic.Usage.Tallies.UsageWindow", b =>
+                {
+                    b.Property<Guid>("CompanyId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("company_id");
+
+                    b.Property<DateTimeOffset>("WindowStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("window_start");
+
+                    b.Property<long>("CallCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("call_count");
+
+                    b.Property<DateTimeOffset?>("PublishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("published_at");
+
+                    b.Property<long?>("PublishedCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("published_count");
+
+                    b.Property<int>("Revision")
+                        .HasColumnType("integer")
+                        .HasColumnName("revision");
+
+                    b.HasKey("CompanyId", "WindowStart")
+                        .HasName("pk_usage_windows");
+
+                    b.HasIndex("WindowStart")
+                        .HasDatabaseName("ix_usage_windows_unpublished")
+                        .HasFilter("published_count IS DISTINCT FROM call_count");
+
+                    b.ToTable("usage_windows", (string)null);
+                });
 #pragma warning restore 612, 618
         }
     }

@@ -1,0 +1,122 @@
+using Cic.Contracts.Calls;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Cic.Usage.Calls;
+
+/// <summary>
+/// Stores calls and counts them in their usage windows, exactly once, in one statement (so one
+/// transaction): the calls are inserted unless their (source system, call id) is already stored, and
+/// only the rows actually inserted are added to the tallies. Offering the same calls again — a
+/// redelivery, a producer's retry, an overlapping batch — inserts and counts nothing.
+/// </summary>
+public sealed partial class CallRecorder(UsageDb db, TimeProvider time, ILogger<CallRecorder> log)
+{
+    private const int MaxAttempts = 5;
+
+    // unnest yields the rows in array order, which is key order (sorted below): concurrent batches
+    // then take their row locks in the same order and cannot deadlock on the calls' key. The
+    // tallies are upserted in (company, window) order for the same reason.
+    private const string Sql = """
+        WITH inserted AS (
+            INSERT INTO calls (source_system, call_id, company_id, handled_at, duration_ms, received_at)
+            SELECT source_system, call_id, company_id, handled_at, duration_ms, $6
+            FROM unnest($1::text[], $2::text[], $3::uuid[], $4::timestamptz[], $5::bigint[])
+                AS offered (source_system, call_id, company_id, handled_at, duration_ms)
+            ON CONFLICT (source_system, call_id) DO NOTHING
+            RETURNING company_id, handled_at
+        ), counted AS (
+            INSERT INTO usage_windows (company_id, window_start, call_count, revision)
+            SELECT company_id, date_bin('1 hour', handled_at, TIMESTAMPTZ '2000-01-01 00:00:00+00'), count(*), 0
+            FROM inserted
+            GROUP BY 1, 2
+            ORDER BY 1, 2
+            ON CONFLICT (company_id, window_start) DO UPDATE SET call_count = usage_windows.call_count + excluded.call_count
+        )
+        SELECT count(*) FROM inserted
+        """;
+
+    /// <summary>Stores the calls that are new and tallies them; returns how many were new.</summary>
+    public async Task<int> RecordAsync(IReadOnlyCollection<HandledCall> calls, CancellationToken cancellationToken)
+    {
+        var offered = Distinct(calls);
+        var sources = new string[offered.Length];
+        var ids = new string[offered.Length];
+        var companies = new Guid[offered.Length];
+        var handledAt = new DateTime[offered.Length];
+        var durations = new long[offered.Length];
+        for (var i = 0; i < offered.Length; i++)
+        {
+            var call = offered[i];
+            sources[i] = call.SourceSystem;
+            ids[i] = call.CallId;
+            companies[i] = call.CompanyId;
+            handledAt[i] = call.HandledAt.UtcDateTime;
+            durations[i] = call.DurationMs;
+        }
+
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await using var command = new NpgsqlCommand(Sql, connection)
+                    {
+                        Parameters =
+                        {
+                            new NpgsqlParameter<string[]> { TypedValue = sources, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                            new NpgsqlParameter<string[]> { TypedValue = ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                            new NpgsqlParameter<Guid[]> { TypedValue = companies },
+                            new NpgsqlParameter<DateTime[]> { TypedValue = handledAt, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz },
+                            new NpgsqlParameter<long[]> { TypedValue = durations },
+                            new NpgsqlParameter<DateTime> { TypedValue = time.GetUtcNow().UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+                        },
+                    };
+                    var inserted = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+                    return (int)inserted;
+                }
+                catch (PostgresException e) when (IsTransientConflict(e) && attempt < MaxAttempts)
+                {
+                    // Key-ordered batches should not deadlock, but a retry is cheap and the statement is idempotent.
+                    LogRetrying(e.SqlState, attempt, offered.Length);
+                    await Task.Delay(TimeSpan.FromMilliseconds(20 * attempt), cancellationToken);
+                }
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    /// <summary>The calls once each (a batch may carry the same call twice), sorted by key.</summary>
+    private static HandledCall[] Distinct(IReadOnlyCollection<HandledCall> calls)
+    {
+        var seen = new HashSet<(string, string)>(calls.Count);
+        var distinct = new List<HandledCall>(calls.Count);
+        foreach (var call in calls)
+        {
+            if (seen.Add((call.SourceSystem, call.CallId)))
+            {
+                distinct.Add(call);
+            }
+        }
+
+        distinct.Sort(static (a, b) =>
+        {
+            var bySource = string.CompareOrdinal(a.SourceSystem, b.SourceSystem);
+            return bySource != 0 ? bySource : string.CompareOrdinal(a.CallId, b.CallId);
+        });
+        return [.. distinct];
+    }
+
+    private static bool IsTransientConflict(PostgresException e) =>
+        e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure;
+
+    [LoggerMessage(LogLevel.Warning, "Storing {Calls} calls hit {SqlState} (attempt {Attempt}); retrying")]
+    private partial void LogRetrying(string sqlState, int attempt, int calls);
+}

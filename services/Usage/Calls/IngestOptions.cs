@@ -1,0 +1,28 @@
+namespace Cic.Usage.Calls;
+
+/// <summary>Settings of call ingestion, from the <c>Usage:Ingest</c> section.</summary>
+public sealed class IngestOptions
+{
+    public const string Section = "Usage:Ingest";
+
+    /// <summary>
+    /// How far in the future a call's handled-at may be before the call is refused: producers' clocks
+    /// drift a little, but a call from next week is a bug that would open a window nobody can close.
+    /// </summary>
+    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// <c>CallHandled</c> messages stored in one transaction. Large batches are what make one call per
+    /// message affordable; the broker hands the service this many times <see cref="ConcurrentBatches"/> at once.
+    /// </summary>
+    public int CallHandledBatchSize { get; set; } = 1000;
+
+    /// <summary><c>CallsHandled</c> messages (each up to 1,000 calls) stored in one transaction.</summary>
+    public int CallsHandledBatchSize { get; set; } = 10;
+
+    /// <summary>How long a partial batch waits for more messages before it is stored anyway.</summary>
+    public TimeSpan BatchTimeLimit { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Batches stored concurrently per endpoint: while one commits, the next one fills.</summary>
+    public int ConcurrentBatches { get; set; } = 2;
+}

@@ -1,0 +1,105 @@
+using System.Security.Cryptography;
+using System.Text;
+using Cic.Contracts.Usage;
+using Cic.ServiceDefaults.Messaging;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Cic.Usage.Tallies;
+
+/// <summary>
+/// Publishes <see cref="UsageTallied"/> for every ended window (plus the settle delay) whose count
+/// changed since it was last published: revision 1 the first time, one more after each change by
+/// late calls. Each pass locks the windows it publishes (<c>FOR UPDATE SKIP LOCKED</c>, so several
+/// instances share the work) and writes their events to the outbox in the same transaction that
+/// records what was published.
+/// </summary>
+public sealed partial class TallyPublisher(
+    IServiceScopeFactory scopes,
+    IOptions<TallyOptions> options,
+    TimeProvider time,
+    ILogger<TallyPublisher> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.PublishInterval, time);
+        do
+        {
+            try
+            {
+                // A full pass means more may be due: go on at once.
+                while (await PublishDueWindowsAsync(stoppingToken) == options.Value.BatchSize)
+                {
+                }
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogPassFailed(e);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>One pass: returns how many windows were published.</summary>
+    public async Task<int> PublishDueWindowsAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<UsageDb>();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+
+        var now = time.GetUtcNow();
+        var endedBefore = now - UsageWindow.Length - settings.SettleDelay;
+        var due = await db.UsageWindows
+            .FromSql($"""
+                SELECT * FROM usage_windows
+                WHERE published_count IS DISTINCT FROM call_count AND window_start <= {endedBefore}
+                ORDER BY window_start, company_id
+                LIMIT {settings.BatchSize}
+                FOR UPDATE SKIP LOCKED
+                """)
+            .ToListAsync(cancellationToken);
+        if (due.Count == 0)
+        {
+            return 0;
+        }
+
+        foreach (var window in due)
+        {
+            window.Revision++;
+            window.PublishedCount = window.CallCount;
+            window.PublishedAt = now;
+            db.AddIntegrationEvent(new UsageTallied(
+                EventIdOf(window),
+                now,
+                window.CompanyId,
+                window.WindowStart,
+                window.WindowStart + UsageWindow.Length,
+                window.CallCount,
+                window.Revision));
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        LogPublished(due.Count);
+        return due.Count;
+    }
+
+    /// <summary>The same (company, window, revision) always gets the same event id, so a repeat is recognisable downstream.</summary>
+    internal static Guid EventIdOf(UsageWindow window)
+    {
+        var name = $"usage-tallied:{window.CompanyId:N}:{window.WindowStart.UtcTicks}:{window.Revision}";
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(name));
+        var bytes = hash.AsSpan(0, 16);
+        // RFC 9562 version 8 (custom), variant 10.
+        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80);
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        return new Guid(bytes, bigEndian: true);
+    }
+
+    [LoggerMessage(LogLevel.Information, "Published the tallies of {Windows} usage windows")]
+    private partial void LogPublished(int windows);
+
+    [LoggerMessage(LogLevel.Warning, "Publishing tallies failed; trying again at the next interval")]
+    private partial void LogPassFailed(Exception e);
+}

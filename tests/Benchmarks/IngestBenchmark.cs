@@ -1,0 +1,274 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Cic.Contracts.Calls;
+using MassTransit;
+using Npgsql;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace Cic.Benchmarks;
+
+/// <summary>
+/// ./cic bench ingest: how fast calls go from producers to stored and tallied, one per message and
+/// in batches, next to what the bare broker can move on the same machine. Every phase checks that
+/// each distinct call was stored once and counted once, and fails loudly otherwise.
+/// </summary>
+public static class IngestBenchmark
+{
+    private static readonly TimeSpan PhaseLimit = TimeSpan.FromMinutes(5);
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static async Task<int> RunAsync(BenchOptions options)
+    {
+        var count = options.Number("calls", 200_000);
+        var companyCount = options.Number("companies", 500);
+        var duplicates = options.Fraction("duplicates", 0.01);
+        var batchSize = Math.Clamp(options.Number("batch", 500), 1, CallsHandled.MaxCalls);
+        var inFlight = options.Number("in-flight", 1000);
+
+        using var servers = BenchServers.FromEnvironment();
+        var stamp = DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
+        var database = $"bench_usage_ingest_{stamp}";
+        var vhost = $"bench-ingest-{stamp}";
+        Console.WriteLine($"machine: {BenchServers.Machine()}; {await servers.VersionsAsync()}; all on 127.0.0.1");
+        Console.WriteLine($"workload: {count:N0} messages, {companyCount} companies, {duplicates:P0} duplicates, {inFlight} publishes in flight with confirms");
+
+        await servers.CreateDatabaseAsync(database);
+        var amqp = await servers.CreateVirtualHostAsync(vhost);
+        try
+        {
+            await using var usage = await UsageProcess.StartAsync(servers.ConnectionString(database), amqp);
+            var companies = Enumerable.Range(0, companyCount).Select(_ => Guid.NewGuid()).ToArray();
+            var expected = new Expectation(servers.ConnectionString(database));
+            var factory = new ConnectionFactory { Uri = amqp };
+            await using var connection = await factory.CreateConnectionAsync("cic-bench");
+
+            // 1. The bare broker: the same bodies through one quorum queue, publisher confirms, manual acks.
+            var plan = Plan(count, duplicates);
+            var singleBodies = plan.Select(call => Body(Call("bench-single", call, companies))).ToArray();
+            var raw = await RawBrokerAsync(connection, singleBodies, inFlight);
+            Report("raw broker (RabbitMQ.Client -> quorum queue -> RabbitMQ.Client)", count, raw.Total, $"{count / raw.Publish.TotalSeconds:N0} msg/s publishing");
+
+            // 2. CallHandled, one per message, as plain JSON from a bare AMQP producer.
+            var single = await PublishAndSettleAsync(connection, "cic.calls", "call.handled", singleBodies, inFlight, expected, "bench-single", plan.Distinct().Count());
+            Report("single CallHandled, plain JSON producer -> stored and tallied", count, single.Total, $"{count / single.Publish.TotalSeconds:N0} msg/s publishing");
+
+            // 3. CallHandled, one per message, from a MassTransit producer (envelope, MassTransit's publish path).
+            double? singleMassTransit = null;
+            if (!options.Flag("skip-masstransit"))
+            {
+                var mt = await MassTransitAsync(amqp, plan, companies, inFlight, expected);
+                singleMassTransit = count / mt.Total.TotalSeconds;
+                Report("single CallHandled, MassTransit producer -> stored and tallied", count, mt.Total, $"{count / mt.Publish.TotalSeconds:N0} msg/s publishing");
+            }
+
+            // 4. CallsHandled: the same number of calls, packed by the producer.
+            var batchBodies = plan.Chunk(batchSize)
+                .Select(chunk => Body(new CallsHandled(Guid.NewGuid(), DateTimeOffset.UtcNow, chunk.Select(call => Call("bench-batch", call, companies)).ToList())))
+                .ToArray();
+            var batch = await PublishAndSettleAsync(connection, "cic.calls", "calls.handled", batchBodies, inFlight, expected, "bench-batch", plan.Distinct().Count());
+            Report($"batch CallsHandled x{batchSize}, plain JSON producer -> stored and tallied", count, batch.Total, $"{batchBodies.Length:N0} messages");
+
+            var singleRate = count / single.Total.TotalSeconds;
+            var batchRate = count / batch.Total.TotalSeconds;
+            var rawRate = count / raw.Total.TotalSeconds;
+            Console.WriteLine($"usage service peak memory (VmHWM): {usage.PeakMemoryMiB():N0} MiB");
+            if (singleMassTransit is { } mtRate)
+            {
+                Console.WriteLine($"single via MassTransit producer: {mtRate:F0} calls/s ({mtRate / rawRate:F2} of raw broker)");
+            }
+
+            Console.WriteLine(FormattableString.Invariant($"ingest single={singleRate:F0} batch={batchRate:F0} ratio={singleRate / rawRate:F2}"));
+            return 0;
+        }
+        finally
+        {
+            if (!options.Flag("keep"))
+            {
+                await servers.DropDatabaseAsync(database);
+            }
+
+            await servers.DeleteVirtualHostAsync(vhost);
+        }
+    }
+
+    /// <summary>Which call each message carries: every call once, and a share of messages repeating an earlier call.</summary>
+    private static int[] Plan(int count, double duplicates)
+    {
+        var every = duplicates > 0 ? (int)Math.Round(1 / duplicates) : int.MaxValue;
+        return Enumerable.Range(0, count).Select(i => i % every == every - 1 ? i - (every / 2) : i).ToArray();
+    }
+
+    private static HandledCall Call(string source, int call, Guid[] companies) =>
+        new(source, $"call-{call}", companies[call % companies.Length], DateTimeOffset.UtcNow.AddSeconds(-(call % 3000)), 30_000 + (call % 600_000));
+
+    private static byte[] Body(HandledCall call) => JsonSerializer.SerializeToUtf8Bytes(
+        new CallHandled(Guid.NewGuid(), DateTimeOffset.UtcNow, call.SourceSystem, call.CallId, call.CompanyId, call.HandledAt, call.DurationMs), Json);
+
+    private static byte[] Body(CallsHandled calls) => JsonSerializer.SerializeToUtf8Bytes(calls, Json);
+
+    private static async Task<(TimeSpan Publish, TimeSpan Total)> RawBrokerAsync(IConnection connection, byte[][] bodies, int inFlight)
+    {
+        const string Queue = "bench-raw";
+        await using var consuming = await connection.CreateChannelAsync();
+        await consuming.QueueDeclareAsync(Queue, durable: true, exclusive: false, autoDelete: false,
+            arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" });
+        await consuming.BasicQosAsync(0, 2000, false);
+        var received = 0;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var consumer = new AsyncEventingBasicConsumer(consuming);
+        consumer.ReceivedAsync += async (_, delivery) =>
+        {
+            var n = ++received;
+            if (n % 500 == 0 || n == bodies.Length)
+            {
+                await consuming.BasicAckAsync(delivery.DeliveryTag, multiple: true);
+            }
+
+            if (n == bodies.Length)
+            {
+                done.TrySetResult();
+            }
+        };
+        await consuming.BasicConsumeAsync(Queue, autoAck: false, consumer);
+
+        var stopwatch = Stopwatch.StartNew();
+        var publish = await PublishAsync(connection, "", Queue, bodies, inFlight);
+        await done.Task.WaitAsync(PhaseLimit);
+        return (publish, stopwatch.Elapsed);
+    }
+
+    private static async Task<(TimeSpan Publish, TimeSpan Total)> PublishAndSettleAsync(
+        IConnection connection, string exchange, string routingKey, byte[][] bodies, int inFlight, Expectation expected, string source, int distinct)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var publishing = PublishAsync(connection, exchange, routingKey, bodies, inFlight);
+        expected.Add(distinct);
+        await expected.WaitAsync(stopwatch, publishing);
+        var total = stopwatch.Elapsed;
+        await expected.VerifyAsync(source, distinct);
+        return (await publishing, total);
+    }
+
+    private static async Task<TimeSpan> PublishAsync(IConnection connection, string exchange, string routingKey, byte[][] bodies, int inFlight)
+    {
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(
+            publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        var properties = new BasicProperties { ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent };
+        var stopwatch = Stopwatch.StartNew();
+        var pending = new Queue<Task>(inFlight);
+        foreach (var body in bodies)
+        {
+            if (pending.Count >= inFlight)
+            {
+                await pending.Dequeue();
+            }
+
+            pending.Enqueue(channel.BasicPublishAsync(exchange, routingKey, mandatory: false, properties, body).AsTask());
+        }
+
+        await Task.WhenAll(pending);
+        return stopwatch.Elapsed;
+    }
+
+    private static async Task<(TimeSpan Publish, TimeSpan Total)> MassTransitAsync(Uri amqp, int[] plan, Guid[] companies, int inFlight, Expectation expected)
+    {
+        var messages = plan.Select(call => Call("bench-mt", call, companies))
+            .Select(c => new CallHandled(Guid.NewGuid(), DateTimeOffset.UtcNow, c.SourceSystem, c.CallId, c.CompanyId, c.HandledAt, c.DurationMs))
+            .ToArray();
+        var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(amqp, "cic-bench"));
+        await bus.StartAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        try
+        {
+            var stopwatch = Stopwatch.StartNew();
+            var publishing = Task.Run(async () =>
+            {
+                var pending = new Queue<Task>(inFlight);
+                foreach (var message in messages)
+                {
+                    if (pending.Count >= inFlight)
+                    {
+                        await pending.Dequeue();
+                    }
+
+                    pending.Enqueue(bus.Publish(message));
+                }
+
+                await Task.WhenAll(pending);
+                return stopwatch.Elapsed;
+            });
+            var distinct = plan.Distinct().Count();
+            expected.Add(distinct);
+            await expected.WaitAsync(stopwatch, publishing);
+            var total = stopwatch.Elapsed;
+            await expected.VerifyAsync("bench-mt", distinct);
+            return (await publishing, total);
+        }
+        finally
+        {
+            await bus.StopAsync();
+        }
+    }
+
+    private static void Report(string what, int calls, TimeSpan elapsed, string detail) =>
+        Console.WriteLine($"{what}: {calls:N0} in {elapsed.TotalSeconds:F1} s = {calls / elapsed.TotalSeconds:N0} calls/s ({detail})");
+
+    /// <summary>What the database must hold: every distinct call stored once, and the tallies summing to exactly that.</summary>
+    private sealed class Expectation(string connectionString)
+    {
+        private long _calls;
+
+        public void Add(long calls) => _calls += calls;
+
+        public async Task WaitAsync(Stopwatch stopwatch, Task publishing)
+        {
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            while (true)
+            {
+                if (publishing.IsFaulted)
+                {
+                    await publishing;
+                }
+
+                var tallied = await TalliedAsync(connection);
+                if (tallied == _calls)
+                {
+                    return;
+                }
+
+                if (tallied > _calls)
+                {
+                    throw new BenchmarkFailedException($"Tallies sum to {tallied:N0}, more than the {_calls:N0} distinct calls sent: calls were counted twice.");
+                }
+
+                if (stopwatch.Elapsed > PhaseLimit)
+                {
+                    throw new BenchmarkFailedException($"After {PhaseLimit} only {tallied:N0} of {_calls:N0} calls are tallied: calls were lost or stuck.");
+                }
+
+                await Task.Delay(50);
+            }
+        }
+
+        public async Task VerifyAsync(string source, long distinct)
+        {
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            await using var stored = new NpgsqlCommand("SELECT count(*) FROM calls WHERE source_system = $1", connection) { Parameters = { new() { Value = source } } };
+            var calls = (long)(await stored.ExecuteScalarAsync())!;
+            var tallied = await TalliedAsync(connection);
+            if (calls != distinct || tallied != _calls)
+            {
+                throw new BenchmarkFailedException($"{source}: {calls:N0} calls stored and {tallied:N0} tallied in all, expected {distinct:N0} and {_calls:N0}.");
+            }
+        }
+
+        private static async Task<long> TalliedAsync(NpgsqlConnection connection)
+        {
+            await using var command = new NpgsqlCommand("SELECT coalesce(sum(call_count), 0)::bigint FROM usage_windows", connection);
+            return (long)(await command.ExecuteScalarAsync())!;
+        }
+    }
+}

@@ -1,0 +1,34 @@
+using Cic.Benchmarks;
+
+// ./cic bench <name> [options]: each benchmark runs against the local servers (CIC_POSTGRES,
+// CIC_RABBITMQ, CIC_RABBITMQ_MANAGEMENT), in a database and virtual host of its own, on 127.0.0.1 only.
+var name = args.FirstOrDefault();
+var options = BenchOptions.Parse(args.Skip(1));
+try
+{
+    return name switch
+    {
+        "ingest" => await IngestBenchmark.RunAsync(options),
+        "history" => await HistoryBenchmark.RunAsync(options),
+        _ => Usage(),
+    };
+}
+catch (BenchmarkFailedException e)
+{
+    Console.Error.WriteLine($"BENCHMARK FAILED: {e.Message}");
+    return 1;
+}
+
+static int Usage()
+{
+    Console.WriteLine("""
+        ./cic bench ingest  [--calls 200000] [--companies 500] [--duplicates 0.01] [--batch 500] [--in-flight 1000] [--skip-masstransit] [--keep]
+            CallHandled one per message (plain JSON and MassTransit producers), the bare broker's ceiling, and
+            CallsHandled batches; prints calls/s, the Usage process's peak memory, and finally
+            'ingest single=<calls/s> batch=<calls/s> ratio=<single / raw broker>'.
+        ./cic bench history [--calls 10000000] [--companies 2000] [--requests 500] [--keep]
+            Call history page and month total latency (median, p99) over the HTTP API at 10 million stored calls.
+            --keep leaves the generated database for a rerun, which then skips generating it.
+        """);
+    return 2;
+}

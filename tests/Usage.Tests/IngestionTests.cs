@@ -1,0 +1,138 @@
+using Cic.Contracts.Calls;
+using Cic.Testing;
+using MassTransit;
+
+namespace Cic.Usage.Tests;
+
+/// <summary>Calls arriving over RabbitMQ, enveloped by MassTransit or as plain JSON, stored and counted exactly once.</summary>
+public sealed class IngestionTests(UsageFixture usage) : IClassFixture<UsageFixture>
+{
+    private static readonly DateTimeOffset LastHour = DateTimeOffset.UtcNow.AddHours(-1);
+
+    [Fact]
+    public async Task The_same_call_twice_in_one_batch_is_stored_and_counted_once()
+    {
+        var company = Guid.NewGuid();
+        var a = new HandledCall("ivr-eu", "in-batch-a", company, LastHour, 1000);
+        var b = new HandledCall("ivr-eu", "in-batch-b", company, LastHour, 2000);
+        await usage.Host.Bus.Publish(new CallsHandled(Guid.NewGuid(), DateTimeOffset.UtcNow, [a, a, b]), TestContext.Current.CancellationToken);
+
+        // Back to back on the single-call queue: they are taken into one batch.
+        var c = new HandledCall("ivr-eu", "in-batch-c", company, LastHour, 3000);
+        await Task.WhenAll(
+            usage.Host.Bus.Publish(Single(c), TestContext.Current.CancellationToken),
+            usage.Host.Bus.Publish(Single(c), TestContext.Current.CancellationToken));
+
+        await usage.WaitForStoredCallsAsync(company, 3);
+        await AssertSettledAsync(company, 3);
+    }
+
+    [Fact]
+    public async Task A_call_offered_again_in_later_batches_by_either_contract_or_as_plain_json_is_not_counted_again()
+    {
+        var company = Guid.NewGuid();
+        var call = new HandledCall("crm-us", "later-batch", company, LastHour, 45_000);
+        await usage.Host.Bus.Publish(Single(call), TestContext.Current.CancellationToken);
+        await usage.WaitForStoredCallsAsync(company, 1);
+
+        await usage.Host.Bus.Publish(Single(call), TestContext.Current.CancellationToken);
+        await usage.Host.Bus.Publish(new CallsHandled(Guid.NewGuid(), DateTimeOffset.UtcNow, [call]), TestContext.Current.CancellationToken);
+        await using (var plain = await CallPublisher.ConnectAsync(usage.Broker))
+        {
+            await plain.PublishCallAsync(CallPublisher.CallJson(call.SourceSystem, call.CallId, company, call.HandledAt));
+        }
+
+        // Sentinels behind the repeats on both queues: once they are stored, the repeats have been consumed.
+        var sentinel = call with { CallId = "sentinel-1" };
+        await usage.Host.Bus.Publish(Single(sentinel), TestContext.Current.CancellationToken);
+        await usage.Host.Bus.Publish(new CallsHandled(Guid.NewGuid(), DateTimeOffset.UtcNow, [sentinel with { CallId = "sentinel-2" }]), TestContext.Current.CancellationToken);
+        await usage.WaitForStoredCallsAsync(company, 3);
+
+        await AssertSettledAsync(company, 3);
+    }
+
+    [Fact]
+    public async Task A_redelivered_message_changes_nothing()
+    {
+        var company = Guid.NewGuid();
+        var message = Single(new HandledCall("ivr-eu", "redelivered", company, LastHour, 1));
+        var messageId = NewId.NextGuid();
+        await usage.Host.Bus.Publish(message, context => context.MessageId = messageId, TestContext.Current.CancellationToken);
+        await usage.WaitForStoredCallsAsync(company, 1);
+
+        // What a broker redelivery looks like to the service: the very same message, id and body, again.
+        await usage.Host.Bus.Publish(message, context => context.MessageId = messageId, TestContext.Current.CancellationToken);
+        await usage.Host.Bus.Publish(Single(new HandledCall("ivr-eu", "redelivered-sentinel", company, LastHour, 1)), TestContext.Current.CancellationToken);
+        await usage.WaitForStoredCallsAsync(company, 2);
+
+        await AssertSettledAsync(company, 2);
+    }
+
+    [Fact]
+    public async Task Plain_json_published_to_the_documented_exchange_is_stored_from_both_routing_keys()
+    {
+        var company = Guid.NewGuid();
+        await using var plain = await CallPublisher.ConnectAsync(usage.Broker);
+        await plain.PublishCallAsync(CallPublisher.CallJson("node-dialer", "plain-1", company, LastHour, 12_345));
+        await plain.PublishCallsAsync($$"""
+            {"calls": [
+              {"sourceSystem": "node-dialer", "callId": "plain-2", "companyId": "{{company}}", "handledAt": "{{LastHour:O}}", "durationMs": 5},
+              {"sourceSystem": "node-dialer", "callId": "plain-3", "companyId": "{{company}}", "handledAt": "{{LastHour:O}}", "durationMs": 6}
+            ]}
+            """);
+
+        await usage.WaitForStoredCallsAsync(company, 3);
+        await AssertSettledAsync(company, 3);
+        Assert.Equal(12_345, await usage.Database.ScalarAsync<long>(
+            "SELECT duration_ms FROM calls WHERE source_system = 'node-dialer' AND call_id = 'plain-1'"));
+    }
+
+    [Fact]
+    public async Task Poison_messages_go_to_the_error_queue_with_the_reason_while_their_batch_mates_are_stored()
+    {
+        var company = Guid.NewGuid();
+        await using var plain = await CallPublisher.ConnectAsync(usage.Broker);
+        await plain.PublishCallAsync(CallPublisher.CallJson("poison", "good-1", company, LastHour));
+        await plain.PublishCallAsync($$"""{"sourceSystem": "poison", "companyId": "{{company}}", "handledAt": "{{LastHour:O}}", "durationMs": 1}""");
+        await plain.PublishCallAsync($$"""{"sourceSystem": "poison", "callId": "wrong-type", "companyId": "not-a-guid", "handledAt": "{{LastHour:O}}", "durationMs": 1}""");
+        await plain.PublishCallAsync(CallPublisher.CallJson("poison", "next-week", company, DateTimeOffset.UtcNow.AddDays(7)));
+        await plain.PublishCallAsync("this is not json");
+        await plain.PublishCallAsync(CallPublisher.CallJson("poison", "good-2", company, LastHour));
+        await plain.PublishCallsAsync($$"""
+            {"calls": [
+              {"sourceSystem": "poison", "callId": "in-bad-message", "companyId": "{{company}}", "handledAt": "{{LastHour:O}}", "durationMs": 5},
+              {"sourceSystem": "poison", "callId": "", "companyId": "{{company}}", "handledAt": "{{LastHour:O}}", "durationMs": 6}
+            ]}
+            """);
+
+        await usage.WaitForStoredCallsAsync(company, 2);
+        var errors = await Eventually.Returns(
+            () => usage.Broker.PeekAsync("usage-call-handled_error", 20),
+            found => found.Count >= 4,
+            "the four bad messages to reach the error queue");
+        var batchErrors = await Eventually.Returns(
+            () => usage.Broker.PeekAsync("usage-calls-handled_error", 20),
+            found => found.Count >= 1,
+            "the bad CallsHandled message to reach the error queue");
+
+        var reasons = errors.Select(e => e.Headers.GetValueOrDefault("MT-Fault-Message") ?? "").ToList();
+        Assert.Contains(reasons, r => r.Contains("CallId is missing", StringComparison.Ordinal));
+        Assert.Contains(reasons, r => r.Contains("not in a supported Guid format", StringComparison.Ordinal));
+        Assert.Contains(reasons, r => r.Contains("invalid JSON", StringComparison.Ordinal));
+        Assert.Contains(reasons, r => r.Contains("in the future", StringComparison.Ordinal) && r.Contains("next-week", StringComparison.Ordinal));
+        Assert.Contains(batchErrors, e => (e.Headers.GetValueOrDefault("MT-Fault-Message") ?? "").Contains("Calls[1]: CallId is missing", StringComparison.Ordinal));
+
+        await AssertSettledAsync(company, 2);
+        Assert.Equal(0, await usage.Database.ScalarAsync<long>("SELECT count(*) FROM calls WHERE call_id IN ('next-week', 'in-bad-message', 'wrong-type')"));
+    }
+
+    private static CallHandled Single(HandledCall call) =>
+        new(Guid.NewGuid(), DateTimeOffset.UtcNow, call.SourceSystem, call.CallId, call.CompanyId, call.HandledAt, call.DurationMs);
+
+    /// <summary>Stored calls and the tally agree with what should have been counted.</summary>
+    private async Task AssertSettledAsync(Guid company, long expected)
+    {
+        Assert.Equal(expected, await usage.StoredCallsAsync(company));
+        Assert.Equal(expected, await usage.TalliedCallsAsync(company));
+    }
+}
