@@ -10,7 +10,7 @@ public sealed class UsageFixture : IAsyncLifetime
 
     public TestVirtualHost Broker { get; private set; } = null!;
 
-    public UsageHost Host { get; private set; } = null!;
+    public ServiceHost<UsageDb> Host { get; private set; } = null!;
 
     public async ValueTask InitializeAsync()
     {
