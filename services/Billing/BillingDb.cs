@@ -1,3 +1,8 @@
+using Cic.Billing.Accounts;
+using Cic.Billing.Invoices;
+using Cic.Billing.PaymentMethods;
+using Cic.Billing.UsagePush;
+using Cic.Billing.Webhooks;
 using Cic.ServiceDefaults.Messaging;
 using Microsoft.EntityFrameworkCore;
 
@@ -6,8 +11,35 @@ namespace Cic.Billing;
 /// <summary>The Billing service's own database: billing accounts, their Stripe customers, cards, invoices and the usage pushed to Stripe.</summary>
 public sealed class BillingDb(DbContextOptions<BillingDb> options) : DbContext(options)
 {
+    public DbSet<BillingAccount> BillingAccounts => Set<BillingAccount>();
+
+    public DbSet<BillingArrangement> BillingArrangements => Set<BillingArrangement>();
+
+    public DbSet<Member> Members => Set<Member>();
+
+    public DbSet<OrganizationCompany> OrganizationCompanies => Set<OrganizationCompany>();
+
+    public DbSet<AccountAction> AccountActions => Set<AccountAction>();
+
+    public DbSet<Card> Cards => Set<Card>();
+
+    public DbSet<CardSetup> CardSetups => Set<CardSetup>();
+
+    public DbSet<StripeEvent> StripeEvents => Set<StripeEvent>();
+
+    public DbSet<UsageWindow> UsageWindows => Set<UsageWindow>();
+
+    public DbSet<MeterPush> MeterPushes => Set<MeterPush>();
+
+    public DbSet<Invoice> Invoices => Set<Invoice>();
+
+    public DbSet<InvoiceLine> InvoiceLines => Set<InvoiceLine>();
+
+    public DbSet<PaymentRetry> PaymentRetries => Set<PaymentRetry>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.AddOutboxAndInbox();
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(BillingDb).Assembly);
     }
 }

@@ -48,18 +48,31 @@ public sealed class ServiceHost<TEntryPoint> : IAsyncDisposable where TEntryPoin
 
 public static class ServiceHost
 {
+    /// <summary>A loopback port free at the moment of asking.</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     /// <summary>Starts the service and waits until <c>/health</c> says it is migrated and its queues are bound.</summary>
     /// <param name="databaseConnectionName">The service's connection-string name, e.g. <c>usage-db</c>.</param>
     /// <param name="database">Its database.</param>
     /// <param name="broker">Its virtual host.</param>
     /// <param name="settings">Settings beyond the connection strings and tokens, e.g. a faster poll interval.</param>
     /// <param name="services">Replaces services of the host, e.g. the <see cref="TimeProvider"/> with a fake clock.</param>
+    /// <param name="port">
+    /// Serve real HTTP on this loopback port (Kestrel) instead of the in-memory test server, for callers
+    /// outside the test process such as the Stripe emulator's webhooks.
+    /// </param>
     public static async Task<ServiceHost<TEntryPoint>> StartAsync<TEntryPoint>(
         string databaseConnectionName,
         TestDatabase database,
         TestVirtualHost broker,
         IEnumerable<KeyValuePair<string, string?>>? settings = null,
-        Action<IServiceCollection>? services = null) where TEntryPoint : class
+        Action<IServiceCollection>? services = null,
+        int? port = null) where TEntryPoint : class
     {
         var configuration = new Dictionary<string, string?>(TestTokens.Configuration)
         {
@@ -77,6 +90,12 @@ public static class ServiceHost
             host.ConfigureAppConfiguration(c => c.AddInMemoryCollection(configuration));
             host.ConfigureTestServices(services ?? (_ => { }));
         });
+        if (port is { } loopbackPort)
+        {
+            factory.UseKestrel(kestrel => kestrel.ListenLocalhost(loopbackPort));
+            factory.StartServer();
+        }
+
         var service = new ServiceHost<TEntryPoint>(factory);
         using var client = factory.CreateClient();
         // Nothing published from here on is dropped for want of a queue or binding.

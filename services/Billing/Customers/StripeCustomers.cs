@@ -1,0 +1,154 @@
+using Cic.Billing.Accounts;
+using Cic.Billing.Stripe;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using global::Stripe;
+
+namespace Cic.Billing.Customers;
+
+/// <summary>
+/// Each billing account's one Stripe customer and one subscription, created the first time they are
+/// needed. Concurrent first uses queue on the account's row lock; a retry or a restart after Stripe
+/// created the object but before the id was saved gets the same object back, through the
+/// deterministic idempotency key and, after Stripe forgets keys (24 hours), through the metadata.
+/// </summary>
+public sealed class StripeCustomers(BillingDb db, StripeClient stripe, StripeClock clock, IOptions<StripeSettings> settings, TimeProvider time)
+{
+    public const string AccountIdKey = "cic_account_id";
+    public const string AccountKindKey = "cic_account_kind";
+
+    /// <summary>The account with its Stripe customer, creating the customer if it has none yet.</summary>
+    public async Task<BillingAccount> EnsureCustomerAsync(Guid accountId, CancellationToken cancellationToken)
+    {
+        var account = await db.BillingAccounts.AsNoTracking().SingleAsync(a => a.Id == accountId, cancellationToken);
+        if (account.StripeCustomerId is not null)
+        {
+            return account;
+        }
+
+        return await UnderAccountLockAsync(accountId, async locked =>
+        {
+            if (locked.StripeCustomerId is not null)
+            {
+                return;
+            }
+
+            var customer = await FindOrCreateCustomerAsync(locked, cancellationToken);
+            locked.StripeCustomerId = customer.Id;
+            locked.CustomerCreatedAt = time.GetUtcNow();
+            await db.BillingAccounts.Where(a => a.Id == accountId).ExecuteUpdateAsync(a => a
+                .SetProperty(x => x.StripeCustomerId, locked.StripeCustomerId)
+                .SetProperty(x => x.CustomerCreatedAt, locked.CustomerCreatedAt), cancellationToken);
+        }, cancellationToken);
+    }
+
+    /// <summary>The account with its customer and its subscription on the metered price, creating what is missing.</summary>
+    public async Task<BillingAccount> EnsureSubscriptionAsync(Guid accountId, CancellationToken cancellationToken)
+    {
+        var account = await EnsureCustomerAsync(accountId, cancellationToken);
+        if (account.StripeSubscriptionId is not null)
+        {
+            return account;
+        }
+
+        return await UnderAccountLockAsync(accountId, async locked =>
+        {
+            if (locked.StripeSubscriptionId is not null)
+            {
+                return;
+            }
+
+            var subscription = await FindOrCreateSubscriptionAsync(locked, cancellationToken);
+            locked.StripeSubscriptionId = subscription.Id;
+            locked.SubscriptionStartedAt = new DateTimeOffset(DateTime.SpecifyKind(subscription.StartDate, DateTimeKind.Utc));
+            await db.BillingAccounts.Where(a => a.Id == accountId).ExecuteUpdateAsync(a => a
+                .SetProperty(x => x.StripeSubscriptionId, locked.StripeSubscriptionId)
+                .SetProperty(x => x.SubscriptionStartedAt, locked.SubscriptionStartedAt), cancellationToken);
+        }, cancellationToken);
+    }
+
+    private async Task<Customer> FindOrCreateCustomerAsync(BillingAccount account, CancellationToken cancellationToken)
+    {
+        var found = await stripe.V1.Customers.SearchAsync(
+            new CustomerSearchOptions { Query = $"metadata['{AccountIdKey}']:'{account.Id}'" }, cancellationToken: cancellationToken);
+        if (found.Data.OrderBy(c => c.Created).FirstOrDefault() is { } existing)
+        {
+            return existing;
+        }
+
+        return await stripe.V1.Customers.CreateAsync(
+            new CustomerCreateOptions
+            {
+                Name = account.Name,
+                Metadata = new Dictionary<string, string>
+                {
+                    [AccountIdKey] = account.Id.ToString(),
+                    [AccountKindKey] = account.Kind.ToString(),
+                },
+                TestClock = settings.Value.TestClockForNewCustomers,
+            },
+            new RequestOptions { IdempotencyKey = $"cic-customer-{account.Id:N}" },
+            cancellationToken);
+    }
+
+    private async Task<Subscription> FindOrCreateSubscriptionAsync(BillingAccount account, CancellationToken cancellationToken)
+    {
+        var existing = await stripe.V1.Subscriptions.ListAsync(
+            new SubscriptionListOptions { Customer = account.StripeCustomerId, Limit = 100 }, cancellationToken: cancellationToken);
+        if (existing.Data.FirstOrDefault(s => s.Metadata.TryGetValue(AccountIdKey, out var id) && id == account.Id.ToString()
+                && s.Status is not ("canceled" or "incomplete_expired")) is { } subscription)
+        {
+            return subscription;
+        }
+
+        var lookupKey = settings.Value.PriceLookupKey;
+        var prices = await stripe.V1.Prices.ListAsync(new PriceListOptions { LookupKeys = [lookupKey], Active = true }, cancellationToken: cancellationToken);
+        var price = prices.Data.FirstOrDefault()
+            ?? throw new InvalidOperationException($"Stripe has no active price with lookup key '{lookupKey}' (setting Stripe:PriceLookupKey); create the metered price in Stripe first.");
+
+        // Cycles are calendar months in UTC: the first period runs to the next first of the month.
+        var now = await clock.NowAsync(cancellationToken);
+        return await stripe.V1.Subscriptions.CreateAsync(
+            new SubscriptionCreateOptions
+            {
+                Customer = account.StripeCustomerId,
+                Items = [new SubscriptionItemOptions { Price = price.Id }],
+                BillingCycleAnchor = BillingCycle.Containing(now).End.UtcDateTime,
+                ProrationBehavior = "none",
+                CollectionMethod = "charge_automatically",
+                Metadata = new Dictionary<string, string> { [AccountIdKey] = account.Id.ToString() },
+            },
+            new RequestOptions { IdempotencyKey = $"cic-subscription-{account.Id:N}" },
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="change"/> holding the account's row lock, in the caller's transaction or a
+    /// new one, so two instances never create two customers for one account.
+    /// </summary>
+    private async Task<BillingAccount> UnderAccountLockAsync(Guid accountId, Func<BillingAccount, Task> change, CancellationToken cancellationToken)
+    {
+        var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        try
+        {
+            var locked = await db.BillingAccounts
+                .FromSql($"SELECT * FROM billing_accounts WHERE id = {accountId} FOR UPDATE")
+                .AsNoTracking()
+                .SingleAsync(cancellationToken);
+            await change(locked);
+            if (own is not null)
+            {
+                await own.CommitAsync(cancellationToken);
+            }
+
+            return locked;
+        }
+        finally
+        {
+            if (own is not null)
+            {
+                await own.DisposeAsync();
+            }
+        }
+    }
+}

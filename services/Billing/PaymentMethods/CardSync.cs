@@ -1,0 +1,154 @@
+using Cic.Billing.Accounts;
+using Cic.Billing.Customers;
+using Cic.Contracts.Billing;
+using Cic.ServiceDefaults.Messaging;
+using Microsoft.EntityFrameworkCore;
+using global::Stripe;
+
+namespace Cic.Billing.PaymentMethods;
+
+/// <summary>
+/// The one way cards are learned: re-reading a customer's default card and cards from Stripe, after
+/// a webhook, a change made through the API, or the periodic reconciliation. Never from the portal.
+/// </summary>
+public sealed class CardSync(BillingDb db, StripeClient stripe, TimeProvider time)
+{
+    public async Task SyncSetupIntentAsync(string setupIntentId, CancellationToken cancellationToken)
+    {
+        var intent = await stripe.V1.SetupIntents.GetAsync(setupIntentId, cancellationToken: cancellationToken);
+        var setup = await db.CardSetups.FirstOrDefaultAsync(s => s.Id == setupIntentId, cancellationToken);
+        if (setup is not null)
+        {
+            setup.Status = intent.Status;
+            setup.PaymentMethodId = intent.PaymentMethodId ?? setup.PaymentMethodId;
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        if (intent.CustomerId is { } customerId)
+        {
+            await SyncCustomerAsync(customerId, cancellationToken);
+        }
+    }
+
+    /// <summary>Re-reads the customer's default card, delinquency and cards; reports cards found expired.</summary>
+    public async Task SyncCustomerAsync(string customerId, CancellationToken cancellationToken)
+    {
+        var customer = await stripe.V1.Customers.GetAsync(customerId, cancellationToken: cancellationToken);
+        var account = await AccountOfAsync(customer, cancellationToken);
+        if (account is null || customer.Deleted is true)
+        {
+            return; // not one of the platform's customers
+        }
+
+        account.DefaultPaymentMethodId = customer.InvoiceSettings?.DefaultPaymentMethodId;
+        account.Delinquent = customer.Delinquent ?? false;
+
+        var now = time.GetUtcNow();
+        var known = await db.Cards.Where(c => c.StripeCustomerId == customerId).ToDictionaryAsync(c => c.Id, cancellationToken);
+        var seen = new HashSet<string>();
+        await foreach (var method in stripe.V1.Customers.PaymentMethods.ListAutoPagingAsync(
+            customerId, new CustomerPaymentMethodListOptions { Type = "card", Limit = 100 }, cancellationToken: cancellationToken))
+        {
+            if (method.Card is null)
+            {
+                continue;
+            }
+
+            seen.Add(method.Id);
+            if (!known.TryGetValue(method.Id, out var card))
+            {
+                card = new Card
+                {
+                    Id = method.Id,
+                    StripeCustomerId = customerId,
+                    Brand = method.Card.Brand,
+                    Last4 = method.Card.Last4,
+                    CreatedAt = new DateTimeOffset(DateTime.SpecifyKind(method.Created, DateTimeKind.Utc)),
+                };
+                db.Cards.Add(card);
+                known[method.Id] = card;
+            }
+
+            if (card.ExpMonth != (int)method.Card.ExpMonth || card.ExpYear != (int)method.Card.ExpYear)
+            {
+                // A new expiry (the card account updater, a re-issued card) is reported again when it passes.
+                card.ExpiryReportedAt = null;
+            }
+
+            card.AccountId = account.Id;
+            card.StripeCustomerId = customerId;
+            card.Brand = method.Card.Brand;
+            card.Last4 = method.Card.Last4;
+            card.ExpMonth = (int)method.Card.ExpMonth;
+            card.ExpYear = (int)method.Card.ExpYear;
+            card.DetachedAt = null;
+            card.SyncedAt = now;
+        }
+
+        foreach (var gone in known.Values.Where(c => !seen.Contains(c.Id) && c.DetachedAt is null))
+        {
+            gone.DetachedAt = now;
+        }
+
+        await CreditSettersAsync(known.Values, cancellationToken);
+        ReportExpired(account, known.Values, now);
+        account.SyncedAt = now;
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Reports every card of the account that has passed its expiry and was not reported yet. Runs on
+    /// each sync and in the daily expiry pass; the caller saves.
+    /// </summary>
+    public void ReportExpired(BillingAccount account, IEnumerable<Card> cards, DateTimeOffset now)
+    {
+        foreach (var card in cards.Where(c => c.DetachedAt is null && c.ExpiryReportedAt is null && c.ExpiresAt <= now))
+        {
+            card.ExpiryReportedAt = now;
+            db.AddIntegrationEvent(new PaymentMethodExpired(
+                Guid.NewGuid(), now, account.Kind, account.Id, card.Id, card.Brand, card.Last4, card.ExpMonth, card.ExpYear,
+                WasDefault: card.Id == account.DefaultPaymentMethodId));
+        }
+    }
+
+    /// <summary>The platform's account for a Stripe customer: by the id saved for it, or by the customer's metadata.</summary>
+    private async Task<BillingAccount?> AccountOfAsync(Customer customer, CancellationToken cancellationToken)
+    {
+        var account = await db.BillingAccounts.FirstOrDefaultAsync(a => a.StripeCustomerId == customer.Id, cancellationToken);
+        if (account is not null)
+        {
+            return account;
+        }
+
+        // A customer created just before a crash, whose id was never saved: adopt it.
+        if (customer.Metadata?.TryGetValue(StripeCustomers.AccountIdKey, out var id) is true && Guid.TryParse(id, out var accountId))
+        {
+            account = await db.BillingAccounts.FirstOrDefaultAsync(a => a.Id == accountId && a.StripeCustomerId == null, cancellationToken);
+            if (account is not null)
+            {
+                account.StripeCustomerId = customer.Id;
+                account.CustomerCreatedAt = time.GetUtcNow();
+            }
+        }
+
+        return account;
+    }
+
+    /// <summary>Credits cards saved through the portal's card form to whoever started it.</summary>
+    private async Task CreditSettersAsync(IEnumerable<Card> cards, CancellationToken cancellationToken)
+    {
+        var uncredited = cards.Where(c => c.AddedBy is null).Select(c => c.Id).ToList();
+        if (uncredited.Count == 0)
+        {
+            return;
+        }
+
+        var setups = await db.CardSetups.Where(s => s.PaymentMethodId != null && uncredited.Contains(s.PaymentMethodId)).ToListAsync(cancellationToken);
+        foreach (var setup in setups)
+        {
+            var card = cards.First(c => c.Id == setup.PaymentMethodId);
+            card.AddedBy = setup.RequestedBy;
+            card.AddedByStaff = setup.RequestedByStaff;
+        }
+    }
+}

@@ -1,0 +1,243 @@
+using System.ComponentModel.DataAnnotations;
+using System.Security.Claims;
+using Cic.Billing.Accounts;
+using Cic.Billing.Customers;
+using Cic.Billing.Stripe;
+using Cic.ServiceDefaults.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using global::Stripe;
+
+namespace Cic.Billing.PaymentMethods;
+
+/// <summary>
+/// What the portal needs to run Stripe's card form: the SetupIntent's client secret and the publishable
+/// key. The card number goes from the form straight to Stripe; the platform learns of the saved card
+/// from Stripe afterwards.
+/// </summary>
+public sealed record CardSetupResponse(string SetupIntentId, string ClientSecret, string? PublishableKey, string StripeCustomerId);
+
+/// <param name="IsDefault">Whether Stripe charges new invoices to it (the customer's <c>invoice_settings.default_payment_method</c>).</param>
+/// <param name="Expired">Past its expiry month.</param>
+/// <param name="ExpiresBeforeNextCycle">It will have expired when the next billing cycle starts (or already has).</param>
+/// <param name="AddedBy">Who started the card form that saved it, when it came through the portal.</param>
+/// <param name="AddedByStaff">True when staff added it on the customer's behalf.</param>
+public sealed record CardResponse(
+    string Id, string Brand, string Last4, int ExpMonth, int ExpYear, bool IsDefault, bool Expired, bool ExpiresBeforeNextCycle,
+    DateTimeOffset CreatedAt, string? AddedBy, bool AddedByStaff);
+
+/// <param name="NewDefaultPaymentMethodId">When removing the default card while others remain: the card to charge from now on.</param>
+public sealed record RemoveCardQuery([property: StringLength(255)] string? NewDefaultPaymentMethodId);
+
+public static class PaymentMethodEndpoints
+{
+    public static IEndpointRouteBuilder MapPaymentMethods(this IEndpointRouteBuilder app)
+    {
+        var cards = app.MapGroup("/billing-accounts/{accountId:guid}/payment-methods").WithTags("Payment methods");
+
+        cards.MapGet("/", List)
+            .WithName("ListPaymentMethods")
+            .WithSummary("The account's cards on file, the default first")
+            .WithDescription("As Stripe last reported them (webhooks and reconciliation). Only brand, last four digits and expiry are known to the platform.");
+
+        cards.MapPost("/setup", StartSetup)
+            .WithName("StartAddingCard")
+            .WithSummary("Start adding a card: a SetupIntent for Stripe's card form")
+            .WithDescription("Creates the account's Stripe customer the first time (never by hand), then a SetupIntent for off-session use. The portal passes the client secret and the publishable key to Stripe.js; the card is listed once Stripe reports it. Staff may do this on a customer's behalf; it is recorded.")
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+
+        cards.MapPost("/{paymentMethodId}/default", MakeDefault)
+            .WithName("MakeCardDefault")
+            .WithSummary("Make a card the one Stripe charges for new invoices")
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+
+        cards.MapDelete("/{paymentMethodId}", Remove)
+            .WithName("RemoveCard")
+            .WithSummary("Remove a card from the account")
+            .WithDescription("Removing the default card while other cards remain requires naming the new default (newDefaultPaymentMethodId).")
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+
+        return app;
+    }
+
+    private static async Task<Results<Ok<List<CardResponse>>, NotFound>> List(
+        Guid accountId, BillingDb db, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var (account, _) = await db.FindAccountAsync(user, accountId, cancellationToken);
+        if (account is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var cards = await db.Cards.Where(c => c.AccountId == accountId && c.DetachedAt == null).OrderBy(c => c.CreatedAt).ToListAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        return TypedResults.Ok(cards
+            .Select(c => Describe(c, account, now))
+            .OrderByDescending(c => c.IsDefault)
+            .ToList());
+    }
+
+    private static async Task<Results<Ok<CardSetupResponse>, NotFound, ProblemHttpResult>> StartSetup(
+        Guid accountId, BillingDb db, StripeCustomers customers, StripeClient stripe, IOptions<StripeSettings> settings,
+        ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var (found, right) = await db.FindAccountAsync(user, accountId, cancellationToken);
+        if (found is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        if (right != BillingRight.Manage)
+        {
+            return ApiProblems.Forbidden("Only the account's owners and billing members, or staff, add cards.");
+        }
+
+        var account = await customers.EnsureCustomerAsync(accountId, cancellationToken);
+        var actionId = Guid.NewGuid();
+        var intent = await stripe.V1.SetupIntents.CreateAsync(
+            new SetupIntentCreateOptions
+            {
+                Customer = account.StripeCustomerId,
+                Usage = "off_session",
+                AutomaticPaymentMethods = new SetupIntentAutomaticPaymentMethodsOptions { Enabled = true, AllowRedirects = "never" },
+                Metadata = new Dictionary<string, string>
+                {
+                    [StripeCustomers.AccountIdKey] = accountId.ToString(),
+                    ["cic_requested_by"] = user.UserId(),
+                },
+            },
+            new RequestOptions { IdempotencyKey = $"cic-card-setup-{actionId:N}" },
+            cancellationToken);
+
+        var now = time.GetUtcNow();
+        db.CardSetups.Add(new CardSetup
+        {
+            Id = intent.Id,
+            AccountId = accountId,
+            RequestedBy = user.UserId(),
+            RequestedByStaff = user.IsStaff(),
+            RequestedAt = now,
+            Status = intent.Status,
+        });
+        db.RecordAction(accountId, "card_setup_started", intent.Id, user, now, actionId);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(new CardSetupResponse(intent.Id, intent.ClientSecret, settings.Value.PublishableKey, account.StripeCustomerId!));
+    }
+
+    private static async Task<Results<Ok<CardResponse>, NotFound, ProblemHttpResult>> MakeDefault(
+        Guid accountId, string paymentMethodId, BillingDb db, StripeClient stripe, CardSync sync,
+        ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var (account, right) = await db.FindAccountAsync(user, accountId, cancellationToken);
+        if (account is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        if (right != BillingRight.Manage)
+        {
+            return ApiProblems.Forbidden("Only the account's owners and billing members, or staff, choose the default card.");
+        }
+
+        var card = await ActiveCardAsync(db, sync, account, paymentMethodId, cancellationToken);
+        if (card is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        await SetDefaultAsync(stripe, account, card.Id, cancellationToken);
+        var now = time.GetUtcNow();
+        db.RecordAction(accountId, "default_card_set", card.Id, user, now);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok(Describe(card, account, now));
+    }
+
+    private static async Task<Results<NoContent, NotFound, ValidationProblem, ProblemHttpResult>> Remove(
+        Guid accountId, string paymentMethodId, [AsParameters] RemoveCardQuery query, BillingDb db, StripeClient stripe, CardSync sync,
+        ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var (account, right) = await db.FindAccountAsync(user, accountId, cancellationToken);
+        if (account is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        if (right != BillingRight.Manage)
+        {
+            return ApiProblems.Forbidden("Only the account's owners and billing members, or staff, remove cards.");
+        }
+
+        var card = await ActiveCardAsync(db, sync, account, paymentMethodId, cancellationToken);
+        if (card is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var others = await db.Cards.Where(c => c.AccountId == accountId && c.DetachedAt == null && c.Id != card.Id).Select(c => c.Id).ToListAsync(cancellationToken);
+        var newDefault = query.NewDefaultPaymentMethodId;
+        if (card.Id == account.DefaultPaymentMethodId && others.Count > 0 && newDefault is null)
+        {
+            return ApiProblems.Field(nameof(RemoveCardQuery.NewDefaultPaymentMethodId).ToCamelCase(),
+                $"This is the default card and the account has others; name the new default, one of: {string.Join(", ", others)}.");
+        }
+
+        if (newDefault is not null && !others.Contains(newDefault))
+        {
+            return ApiProblems.Field(nameof(RemoveCardQuery.NewDefaultPaymentMethodId).ToCamelCase(),
+                $"'{newDefault}' is not another card of this account.");
+        }
+
+        var now = time.GetUtcNow();
+        if (newDefault is not null)
+        {
+            await SetDefaultAsync(stripe, account, newDefault, cancellationToken);
+            db.RecordAction(accountId, "default_card_set", newDefault, user, now);
+        }
+
+        await stripe.V1.PaymentMethods.DetachAsync(card.Id, cancellationToken: cancellationToken);
+        card.DetachedAt = now;
+        if (account.DefaultPaymentMethodId == card.Id)
+        {
+            account.DefaultPaymentMethodId = null;
+        }
+
+        db.RecordAction(accountId, "card_removed", card.Id, user, now);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// The account's card, re-reading the customer from Stripe if it is not known yet: the portal may
+    /// act on a card the moment Stripe's form saved it, before the webhook was processed.
+    /// </summary>
+    private static async Task<Card?> ActiveCardAsync(BillingDb db, CardSync sync, BillingAccount account, string paymentMethodId, CancellationToken cancellationToken)
+    {
+        var card = await db.Cards.FirstOrDefaultAsync(c => c.Id == paymentMethodId && c.AccountId == account.Id && c.DetachedAt == null, cancellationToken);
+        if (card is null && account.StripeCustomerId is not null)
+        {
+            await sync.SyncCustomerAsync(account.StripeCustomerId, cancellationToken);
+            card = await db.Cards.FirstOrDefaultAsync(c => c.Id == paymentMethodId && c.AccountId == account.Id && c.DetachedAt == null, cancellationToken);
+        }
+
+        return card;
+    }
+
+    private static async Task SetDefaultAsync(StripeClient stripe, BillingAccount account, string paymentMethodId, CancellationToken cancellationToken)
+    {
+        var customer = await stripe.V1.Customers.UpdateAsync(
+            account.StripeCustomerId,
+            new CustomerUpdateOptions { InvoiceSettings = new CustomerInvoiceSettingsOptions { DefaultPaymentMethod = paymentMethodId } },
+            cancellationToken: cancellationToken);
+        account.DefaultPaymentMethodId = customer.InvoiceSettings?.DefaultPaymentMethodId;
+    }
+
+    private static CardResponse Describe(Card card, BillingAccount account, DateTimeOffset now) => new(
+        card.Id, card.Brand, card.Last4, card.ExpMonth, card.ExpYear,
+        IsDefault: card.Id == account.DefaultPaymentMethodId,
+        Expired: card.ExpiresAt <= now,
+        ExpiresBeforeNextCycle: card.ExpiresAt <= BillingCycle.Containing(now).End,
+        card.CreatedAt, card.AddedBy, card.AddedByStaff);
+
+    private static string ToCamelCase(this string name) => char.ToLowerInvariant(name[0]) + name[1..];
+}

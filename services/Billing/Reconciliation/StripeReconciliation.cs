@@ -1,0 +1,77 @@
+using Cic.Billing.PaymentMethods;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Cic.Billing.Reconciliation;
+
+public sealed class ReconciliationSettings
+{
+    /// <summary>How often every customer's cards and invoices are re-read from Stripe, repairing missed webhooks.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often cards are checked for having passed their expiry (from what is stored; no Stripe call).</summary>
+    public TimeSpan CardExpiryInterval { get; set; } = TimeSpan.FromDays(1);
+}
+
+/// <summary>The periodic reconciliation: every customer re-read from Stripe, one account at a time.</summary>
+public sealed partial class StripeReconciliation(IServiceScopeFactory scopes, IOptions<ReconciliationSettings> settings, ILogger<StripeReconciliation> log)
+    : PeriodicPass(scopes, log)
+{
+    protected override TimeSpan Interval => settings.Value.Interval;
+
+    protected override string Name => "reconciliation";
+
+    protected override async Task RunAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var customers = await services.GetRequiredService<BillingDb>().BillingAccounts
+            .Where(a => a.StripeCustomerId != null)
+            .OrderBy(a => a.SyncedAt)
+            .Select(a => a.StripeCustomerId!)
+            .ToListAsync(cancellationToken);
+        foreach (var customer in customers)
+        {
+            // A scope per account: one account's failure or changes never touch another's.
+            await using var scope = services.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
+            try
+            {
+                await scope.ServiceProvider.GetRequiredService<AccountSync>().SyncAsync(customer, cancellationToken);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogCustomerFailed(e, customer);
+            }
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Reconciling Stripe customer {Customer} failed; the next pass tries again")]
+    private partial void LogCustomerFailed(Exception e, string customer);
+}
+
+/// <summary>The daily pass over card expiry: Stripe sends no event when a card expires.</summary>
+public sealed class CardExpiryPass(IServiceScopeFactory scopes, IOptions<ReconciliationSettings> settings, TimeProvider time, ILogger<CardExpiryPass> log)
+    : PeriodicPass(scopes, log)
+{
+    protected override TimeSpan Interval => settings.Value.CardExpiryInterval;
+
+    protected override string Name => "card-expiry";
+
+    protected override async Task RunAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var db = services.GetRequiredService<BillingDb>();
+        var now = time.GetUtcNow();
+        var firstOfThisMonth = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
+        // Expired = the expiry month is before this month.
+        var expired = await db.Cards
+            .Where(c => c.DetachedAt == null && c.ExpiryReportedAt == null
+                && (c.ExpYear < firstOfThisMonth.Year || (c.ExpYear == firstOfThisMonth.Year && c.ExpMonth < firstOfThisMonth.Month)))
+            .ToListAsync(cancellationToken);
+        var sync = services.GetRequiredService<CardSync>();
+        foreach (var group in expired.GroupBy(c => c.AccountId))
+        {
+            var account = await db.BillingAccounts.FirstAsync(a => a.Id == group.Key, cancellationToken);
+            sync.ReportExpired(account, group, now);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+    }
+}

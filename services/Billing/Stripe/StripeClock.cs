@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Options;
+using global::Stripe;
+
+namespace Cic.Billing.Stripe;
+
+/// <summary>
+/// "Now" as Stripe sees it for the platform's customers: real time, or the frozen time of the
+/// configured test clock, so subscriptions are anchored on the month the customer is living in.
+/// </summary>
+public sealed class StripeClock(StripeClient stripe, IOptions<StripeSettings> settings, TimeProvider time)
+{
+    public async Task<DateTimeOffset> NowAsync(CancellationToken cancellationToken)
+    {
+        if (settings.Value.TestClockForNewCustomers is not { } clockId)
+        {
+            return time.GetUtcNow();
+        }
+
+        var clock = await stripe.V1.TestHelpers.TestClocks.GetAsync(clockId, cancellationToken: cancellationToken);
+        return new DateTimeOffset(DateTime.SpecifyKind(clock.FrozenTime, DateTimeKind.Utc));
+    }
+}

@@ -1,0 +1,109 @@
+using System.Net;
+using System.Threading.RateLimiting;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Polly;
+using global::Stripe;
+
+namespace Cic.Billing.Stripe;
+
+public static class StripeSetup
+{
+    private const string HttpClientName = "stripe";
+
+    /// <summary>
+    /// One Stripe.net <see cref="StripeClient"/> on an <see cref="IHttpClientFactory"/> client. Retries
+    /// live in one layer only: the resilience handler here (which honours <c>Stripe-Should-Retry</c>
+    /// and <c>Retry-After</c>), with Stripe.net's own retries off. Every attempt first waits for the
+    /// configured request rate.
+    /// </summary>
+    public static IHostApplicationBuilder AddStripe(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<StripeSettings>().BindConfiguration("Stripe").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<StripeRequestRate>();
+        builder.Services.AddTransient<StripeRequestRateHandler>();
+
+#pragma warning disable EXTEXP0001 // The service defaults give every client a standard handler; Stripe's needs its own retry rule.
+        builder.Services.AddHttpClient(HttpClientName)
+            .RemoveAllResilienceHandlers()
+#pragma warning restore EXTEXP0001
+            .AddStandardResilienceHandler(options =>
+            {
+                options.Retry.MaxRetryAttempts = 4;
+                options.Retry.Delay = TimeSpan.FromMilliseconds(500);
+                options.Retry.BackoffType = DelayBackoffType.Exponential;
+                options.Retry.UseJitter = true;
+                options.Retry.ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome));
+                options.AttemptTimeout.Timeout = TimeSpan.FromSeconds(20);
+                options.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(60);
+                options.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(90);
+            });
+        builder.Services.AddHttpClient(HttpClientName).AddHttpMessageHandler<StripeRequestRateHandler>();
+
+        builder.Services.AddSingleton(services =>
+        {
+            var settings = services.GetRequiredService<IOptions<StripeSettings>>().Value;
+            var http = services.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName);
+            var apiBase = settings.ApiBase.TrimEnd('/');
+            return new StripeClient(new StripeClientOptions
+            {
+                ApiKey = settings.SecretKey,
+                ApiBase = apiBase,
+                FilesBase = apiBase == "https://api.stripe.com" ? "https://files.stripe.com" : apiBase,
+                ConnectBase = apiBase == "https://api.stripe.com" ? "https://connect.stripe.com" : apiBase,
+                MeterEventsBase = apiBase == "https://api.stripe.com" ? "https://meter-events.stripe.com" : apiBase,
+                HttpClient = new SystemNetHttpClient(http, maxNetworkRetries: 0),
+            });
+        });
+        builder.Services.AddScoped<StripeClock>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Stripe says whether a failed request is worth repeating in <c>Stripe-Should-Retry</c>; without
+    /// that header, the usual transient failures (timeouts, 408, 429, 5xx, no connection) are.
+    /// </summary>
+    internal static bool ShouldRetry(Outcome<HttpResponseMessage> outcome)
+    {
+        if (outcome.Result?.Headers.TryGetValues("Stripe-Should-Retry", out var values) is true)
+        {
+            return string.Equals(values.FirstOrDefault(), "true", StringComparison.OrdinalIgnoreCase);
+        }
+
+        if (outcome.Result?.StatusCode is HttpStatusCode.Conflict)
+        {
+            // An idempotent request still running elsewhere: worth asking again.
+            return true;
+        }
+
+        return HttpClientResiliencePredicates.IsTransient(outcome);
+    }
+}
+
+/// <summary>The configured cap on requests per second to Stripe, shared by every request of this instance.</summary>
+public sealed class StripeRequestRate(IOptions<StripeSettings> settings) : IDisposable
+{
+    private readonly TokenBucketRateLimiter _limiter = new(new TokenBucketRateLimiterOptions
+    {
+        TokenLimit = Math.Max(1, (int)settings.Value.RequestsPerSecond),
+        TokensPerPeriod = Math.Max(1, (int)settings.Value.RequestsPerSecond),
+        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+        QueueLimit = int.MaxValue,
+        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+        AutoReplenishment = true,
+    });
+
+    public ValueTask<RateLimitLease> WaitAsync(CancellationToken cancellationToken) => _limiter.AcquireAsync(1, cancellationToken);
+
+    public void Dispose() => _limiter.Dispose();
+}
+
+/// <summary>Inside the retry handler, so every attempt, not only the first, counts against the rate.</summary>
+public sealed class StripeRequestRateHandler(StripeRequestRate rate) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        using var lease = await rate.WaitAsync(cancellationToken);
+        return await base.SendAsync(request, cancellationToken);
+    }
+}

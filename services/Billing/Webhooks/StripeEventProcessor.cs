@@ -1,0 +1,141 @@
+using Cic.Billing.PaymentMethods;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Cic.Billing.Webhooks;
+
+public sealed class WebhookSettings
+{
+    /// <summary>How often stored events are looked for when no webhook has woken the processor.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Events processed at once by this instance.</summary>
+    public int Workers { get; set; } = 4;
+}
+
+/// <summary>Wakes the processor as soon as a webhook was stored.</summary>
+public sealed class StripeEventWakeup : IDisposable
+{
+    private readonly SemaphoreSlim _stored = new(0);
+
+    public void Notify()
+    {
+        if (_stored.CurrentCount == 0)
+        {
+            _stored.Release();
+        }
+    }
+
+    public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _stored.WaitAsync(timeout, cancellationToken);
+
+    public void Dispose() => _stored.Dispose();
+}
+
+/// <summary>
+/// Processes stored Stripe events, each in its own transaction with its row locked (so instances
+/// share the work and never process one twice), by re-reading from Stripe the object it names. A
+/// failure leaves the event for a later attempt, with backoff.
+/// </summary>
+public sealed partial class StripeEventProcessor(
+    IServiceScopeFactory scopes, StripeEventWakeup wakeup, IOptions<WebhookSettings> settings, TimeProvider time, ILogger<StripeEventProcessor> log)
+    : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, Math.Max(1, settings.Value.Workers)).Select(_ => WorkAsync(stoppingToken)));
+
+    private async Task WorkAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                while (await ProcessNextAsync(stoppingToken))
+                {
+                }
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogPassFailed(e);
+            }
+
+            try
+            {
+                await wakeup.WaitAsync(settings.Value.PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <returns>False when no event was due.</returns>
+    private async Task<bool> ProcessNextAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BillingDb>();
+        var now = time.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var stripeEvent = await db.StripeEvents
+            .FromSql($"""
+                SELECT * FROM stripe_events
+                WHERE processed_at IS NULL AND next_attempt_at <= {now}
+                ORDER BY next_attempt_at
+                LIMIT 1
+                FOR UPDATE SKIP LOCKED
+                """)
+            .FirstOrDefaultAsync(cancellationToken);
+        if (stripeEvent is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            await ApplyAsync(scope.ServiceProvider, stripeEvent, cancellationToken);
+            stripeEvent.Attempts++;
+            stripeEvent.ProcessedAt = time.GetUtcNow();
+            stripeEvent.LastError = null;
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            await transaction.RollbackAsync(CancellationToken.None);
+            var attempts = stripeEvent.Attempts + 1;
+            var retryAt = time.GetUtcNow() + TimeSpan.FromSeconds(Math.Min(600, Math.Pow(2, attempts)));
+            LogEventFailed(e, stripeEvent.Id, stripeEvent.Type, attempts, retryAt);
+            var error = e.Message.Length > 2000 ? e.Message[..2000] : e.Message;
+            await db.StripeEvents.Where(x => x.Id == stripeEvent.Id).ExecuteUpdateAsync(x => x
+                .SetProperty(p => p.Attempts, attempts)
+                .SetProperty(p => p.NextAttemptAt, retryAt)
+                .SetProperty(p => p.LastError, error), CancellationToken.None);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// What each kind of event asks for. Whatever the event says, the current state is read from
+    /// Stripe, so a duplicate or a late, out-of-order event only repeats a sync.
+    /// </summary>
+    private static async Task ApplyAsync(IServiceProvider services, StripeEvent stripeEvent, CancellationToken cancellationToken)
+    {
+        var type = stripeEvent.Type;
+        if (type.StartsWith("setup_intent.", StringComparison.Ordinal) && stripeEvent.ObjectId is { } setupIntentId)
+        {
+            await services.GetRequiredService<CardSync>().SyncSetupIntentAsync(setupIntentId, cancellationToken);
+        }
+        else if ((type.StartsWith("payment_method.", StringComparison.Ordinal) || type.StartsWith("customer.", StringComparison.Ordinal))
+            && stripeEvent.CustomerId is { } customerId)
+        {
+            await services.GetRequiredService<CardSync>().SyncCustomerAsync(customerId, cancellationToken);
+        }
+    }
+
+    [LoggerMessage(LogLevel.Error, "Processing stored Stripe events failed; trying again shortly")]
+    private partial void LogPassFailed(Exception e);
+
+    [LoggerMessage(LogLevel.Warning, "Stripe event {EventId} ({Type}) failed on attempt {Attempt}; next attempt at {RetryAt}")]
+    private partial void LogEventFailed(Exception e, string eventId, string type, int attempt, DateTimeOffset retryAt);
+}
