@@ -192,6 +192,26 @@ public sealed class BillingApi(HttpClient http) : ServiceApi(http)
     public Task<BillingAccount> AccountAsync(Guid accountId, CancellationToken cancellationToken = default) =>
         GetAsync<BillingAccount>($"/billing-accounts/{accountId}", cancellationToken);
 
+    /// <summary>The account's invoices, newest first, with the past-due flag (drafts only to staff).</summary>
+    public Task<InvoicePage> InvoicesAsync(Guid accountId, CancellationToken cancellationToken = default) =>
+        GetAsync<InvoicePage>($"/billing-accounts/{accountId}/invoices?pageSize=100", cancellationToken);
+
+    /// <summary>Staff: the Invoices list of every account, e.g. only the past-due ones.</summary>
+    public Task<InvoicePage> AllInvoicesAsync(bool? pastDue = null, string? status = null, Guid? accountId = null, CancellationToken cancellationToken = default) =>
+        GetAsync<InvoicePage>($"/invoices?{Query(("pastDue", pastDue), ("status", status), ("accountId", accountId), ("pageSize", 100))}", cancellationToken);
+
+    /// <summary>An invoice's page: lines, amounts, credit notes, retries and the calls behind it per company.</summary>
+    public Task<InvoiceDetail> InvoiceAsync(string invoiceId, CancellationToken cancellationToken = default) =>
+        GetAsync<InvoiceDetail>($"/invoices/{invoiceId}", cancellationToken);
+
+    /// <summary>"Trigger a retry": charge the open invoice now, with the account's default card or the one given.</summary>
+    public Task<RetryOutcome> RetryPaymentAsync(string invoiceId, string? paymentMethodId = null, CancellationToken cancellationToken = default) =>
+        PostAsync<RetryOutcome>($"/invoices/{invoiceId}/retry", new { paymentMethodId }, cancellationToken);
+
+    /// <summary>Staff: the account's usage in a cycle (<c>yyyy-MM</c>) as tallied, pushed to Stripe, and counted by Stripe's meter.</summary>
+    public Task<UsageReconciliation> UsageReconciliationAsync(Guid accountId, string cycle, CancellationToken cancellationToken = default) =>
+        GetAsync<UsageReconciliation>($"/billing-accounts/{accountId}/usage-reconciliation?cycle={cycle}", cancellationToken);
+
     /// <summary>Staff: re-read the account from Stripe now (what the periodic reconciliation does).</summary>
     public Task<BillingAccount> SyncAsync(Guid accountId, CancellationToken cancellationToken = default) =>
         PostAsync<BillingAccount>($"/billing-accounts/{accountId}/sync", null, cancellationToken);

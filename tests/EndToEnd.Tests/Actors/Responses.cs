@@ -48,3 +48,39 @@ public sealed record Notification(
     DateTimeOffset OccurredAt, DateTimeOffset? ReadAt);
 
 public sealed record Feed(IReadOnlyList<Notification> Items, int Page, int PageSize, int Total, int Unread);
+
+public sealed record InvoiceSummary(
+    string Id, string? Number, Guid AccountId, string AccountKind, string AccountName, string Status, bool PastDue,
+    string Currency, long Total, long AmountDue, long AmountPaid, long AmountRemaining,
+    DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd, DateTimeOffset CreatedAt, DateTimeOffset? DueDate,
+    int AttemptCount, DateTimeOffset? NextPaymentAttempt, string? LastPaymentError, string? HostedInvoiceUrl);
+
+public sealed record InvoicePage(IReadOnlyList<InvoiceSummary> Items, int Page, int PageSize, int Total);
+
+public sealed record InvoiceDetail(
+    string Id, string? Number, Guid AccountId, string AccountKind, string AccountName, string Status, bool PastDue,
+    string Currency, long Total, long AmountDue, long AmountPaid, long AmountRemaining,
+    long PrePaymentCreditNotesAmount, long PostPaymentCreditNotesAmount,
+    DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd, DateTimeOffset? PaidAt, int AttemptCount, string? LastPaymentError,
+    string? HostedInvoiceUrl, IReadOnlyList<InvoiceLine> Lines, IReadOnlyList<PaymentRetry> Retries, IReadOnlyList<CompanyUsage> UsageByCompany);
+
+public sealed record InvoiceLine(string Id, string? Description, long? Quantity, long Amount, string Currency, DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd);
+
+public sealed record PaymentRetry(
+    Guid Id, string? PaymentMethodId, string RequestedBy, bool RequestedByStaff, DateTimeOffset RequestedAt,
+    string Outcome, string? FailureCode, string? FailureMessage, DateTimeOffset? CompletedAt);
+
+/// <summary>The calls the platform pushed to Stripe for the invoice's period, per company: the invoice's per-company breakdown.</summary>
+public sealed record CompanyUsage(Guid CompanyId, string? CompanyName, long Calls);
+
+public sealed record RetryOutcome(PaymentRetry Retry, InvoiceDetail Invoice);
+
+public sealed record ReconciliationFlag(string Code, string Message);
+
+public sealed record CompanyUsageRow(Guid CompanyId, string? Name, long CallsTallied, long CallsPushed, long CallsPending, long CallsRejected, bool Matches);
+
+/// <summary>Staff's view of an account's usage in a cycle: tallied by the platform, pushed to Stripe, and Stripe's own figure.</summary>
+public sealed record UsageReconciliation(
+    Guid AccountId, string Kind, string Name, string Cycle, string? StripeCustomerId,
+    long CallsTallied, long CallsPushed, long CallsPending, long CallsRejected, long CallsAwaitingPayer, decimal? CallsInStripe,
+    bool Matches, IReadOnlyList<ReconciliationFlag> Flags, IReadOnlyList<CompanyUsageRow> Companies);

@@ -3,6 +3,10 @@ using Cic.EndToEnd.Tests.Actors;
 using Cic.Testing;
 using MimeKit;
 
+// One running platform for the whole suite; its stories take turns, since some restart what others use.
+[assembly: AssemblyFixture(typeof(Cic.EndToEnd.Tests.Platform.RunningPlatform))]
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
 namespace Cic.EndToEnd.Tests.Platform;
 
 /// <summary>
@@ -223,6 +227,3 @@ public sealed class RunningPlatform : IAsyncLifetime
         }
     }
 }
-
-[CollectionDefinition(nameof(ThePlatform))]
-public sealed class ThePlatform : ICollectionFixture<RunningPlatform>;

@@ -5,7 +5,6 @@ using Cic.Testing;
 namespace Cic.EndToEnd.Tests.Stories;
 
 /// <summary>Story 5: "Check whether their payment method is still valid (Stripe will report expired cards)", and the "Payment method expired" notification.</summary>
-[Collection(nameof(ThePlatform))]
 public sealed class CardExpiryStory(RunningPlatform platform)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

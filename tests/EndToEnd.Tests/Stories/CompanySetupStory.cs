@@ -4,7 +4,6 @@ using Cic.EndToEnd.Tests.Platform;
 namespace Cic.EndToEnd.Tests.Stories;
 
 /// <summary>Story 1, the seed's "Setting up Stripe billing for a new company".</summary>
-[Collection(nameof(ThePlatform))]
 public sealed class CompanySetupStory(RunningPlatform platform)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

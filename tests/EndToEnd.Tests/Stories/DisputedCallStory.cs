@@ -7,7 +7,6 @@ using Cic.Testing;
 namespace Cic.EndToEnd.Tests.Stories;
 
 /// <summary>Story 7: "Disputes about call counts → check the portal's call history".</summary>
-[Collection(nameof(ThePlatform))]
 public sealed class DisputedCallStory(RunningPlatform platform)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
