@@ -1,6 +1,7 @@
 using Cic.Billing;
 using Cic.Billing.Accounts;
 using Cic.Billing.Customers;
+using Cic.Billing.Invoices;
 using Cic.Billing.PaymentMethods;
 using Cic.Billing.Readiness;
 using Cic.Billing.Reconciliation;
@@ -19,6 +20,7 @@ builder.Services.AddValidation();
 
 builder.Services.AddScoped<StripeCustomers>();
 builder.Services.AddScoped<CardSync>();
+builder.Services.AddScoped<InvoiceSync>();
 builder.Services.AddScoped<AccountSync>();
 builder.Services.AddOptions<WebhookSettings>().BindConfiguration("Webhooks");
 builder.Services.AddSingleton<StripeEventWakeup>();
@@ -33,6 +35,7 @@ app.MapDefaultEndpoints();
 app.MapStripeWebhooks();
 app.MapBillingAccounts();
 app.MapPaymentMethods();
+app.MapInvoices();
 
 app.Run();
 

@@ -1,3 +1,4 @@
+using Cic.Billing.Invoices;
 using Cic.Billing.PaymentMethods;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -125,6 +126,12 @@ public sealed partial class StripeEventProcessor(
         if (type.StartsWith("setup_intent.", StringComparison.Ordinal) && stripeEvent.ObjectId is { } setupIntentId)
         {
             await services.GetRequiredService<CardSync>().SyncSetupIntentAsync(setupIntentId, cancellationToken);
+        }
+        else if ((type.StartsWith("invoice.", StringComparison.Ordinal) || type.StartsWith("credit_note.", StringComparison.Ordinal))
+            && stripeEvent.ObjectId is { } invoiceId)
+        {
+            // A credit note's stored object is its invoice (see StripeEventSubject): refunds and credits change it.
+            await services.GetRequiredService<InvoiceSync>().SyncAsync(invoiceId, cancellationToken);
         }
         else if ((type.StartsWith("payment_method.", StringComparison.Ordinal) || type.StartsWith("customer.", StringComparison.Ordinal))
             && stripeEvent.CustomerId is { } customerId)
