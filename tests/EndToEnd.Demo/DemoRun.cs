@@ -227,7 +227,7 @@ public sealed class DemoRun : IDisposable
         _say.Chapter("The organization's invoice");
         var grace = story.Owner;
         var summary = await Waiting(
-            async () => (await Eventually.Returns(async () => (await grace.Billing.InvoicesAsync(story.Org.Id)).Items.FirstOrDefault(i => i.Status == "paid"), i => i is not null, "invoice", Patience))!,
+            async () => (await Eventually.Returns(async () => (await grace.Billing.InvoicesAsync(story.Org.Id)).Items.FirstOrDefault(i => i.Status == "paid" && i.Total > 0), i => i is not null, "invoice", Patience))!,
             "the organization's invoice to be paid");
         var invoice = await grace.Billing.InvoiceAsync(summary.Id);
         _say.Sees($"One invoice, {invoice.Number}, for {invoice.AccountName}: {invoice.Lines.Sum(l => l.Quantity ?? 0)} calls at 2 cents = {Money(invoice.Total, invoice.Currency)}, {invoice.Status} with the organization's card.");

@@ -25,12 +25,16 @@ public sealed class MonthEnd(RunningPlatform platform) : IAsyncLifetime
     /// <summary>The billing cycle the clock ran out (a calendar month in UTC, <c>yyyy-MM</c>).</summary>
     public string Cycle { get; private set; } = null!;
 
+    /// <summary>When that cycle ended: the first of the next month, 00:00 UTC.</summary>
+    public DateTimeOffset CycleEnd { get; private set; }
+
     public async ValueTask InitializeAsync()
     {
         var clock = await platform.Stripe.TestClockAsync(platform.TestClockId);
         var now = new DateTimeOffset(DateTime.SpecifyKind(clock.FrozenTime, DateTimeKind.Utc));
         var cycleStart = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
         Cycle = cycleStart.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+        CycleEnd = cycleStart.AddMonths(1);
         var hour = CallTimes.PreviousHour();
 
         var switching = SwitchMonth.BeforeAsync(platform, hour);
@@ -44,15 +48,20 @@ public sealed class MonthEnd(RunningPlatform platform) : IAsyncLifetime
         var expected = Switch.Payers.Concat(Failing.Payers).Concat(Refund.Payers).Concat(Organization.Payers);
         await Task.WhenAll(expected.Select(payer => AllInStripeAsync(payer.Key, payer.Value)));
 
-        await platform.Stripe.AdvanceTestClockAsync(platform.TestClockId, cycleStart.AddMonths(1).AddHours(2), TimeSpan.FromMinutes(3));
+        await platform.Stripe.AdvanceTestClockAsync(platform.TestClockId, CycleEnd.AddHours(2), TimeSpan.FromMinutes(3));
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    /// <summary>The account's one cycle invoice, once Stripe has finalized it and told Billing (and, if <paramref name="status"/> is given, once it has that status).</summary>
+    /// <summary>
+    /// The account's invoice for the cycle (its period ends with the cycle), once Stripe has finalized it and told
+    /// Billing (and, if <paramref name="status"/> is given, once it has that status). Stripe also makes a 0.00
+    /// invoice when a subscription starts, which the list shows too; that one is not it.
+    /// </summary>
     public async Task<InvoiceSummary> InvoiceOfAsync(Portal portal, Guid accountId, string? status = null) =>
         (await Eventually.Returns(
-            async () => (await portal.Billing.InvoicesAsync(accountId)).Items.FirstOrDefault(i => i.Status != "draft" && (status is null || i.Status == status)),
+            async () => (await portal.Billing.InvoicesAsync(accountId)).Items.FirstOrDefault(i =>
+                i.PeriodEnd == CycleEnd && i.Status != "draft" && (status is null || i.Status == status)),
             invoice => invoice is not null,
             $"the {Cycle} invoice of account {accountId}{(status is null ? "" : $" to be {status}")}",
             TimeSpan.FromMinutes(2)))!;
