@@ -78,6 +78,7 @@ public sealed class DemoRun : IDisposable
         _staff = new Portal(_at, await TokenAsync("staff", "demo-staff"), "demo-staff");
         _portals.Add(_staff);
 
+        await CatchTheClockUpAsync();
         var ada = await CompanySetupAsync();
         var organization = await OrganizationBeforeMonthEndAsync();
         var failing = await FailingBeforeMonthEndAsync();
@@ -94,6 +95,23 @@ public sealed class DemoRun : IDisposable
             {Path.GetRelativePath(_root, _mailFolder)}/, and the logs in .local/run/. The same stories, and more, run as tests:
             tests/EndToEnd.Tests (docs/end-to-end.md).
             """);
+    }
+
+    /// <summary>
+    /// The test clock stands where <c>./cic up</c> froze it (or where the last demo left it). Calls are handled at
+    /// real time, so a clock left behind real time is first brought up to now: Stripe refuses usage dated after the
+    /// customer's clock.
+    /// </summary>
+    private async Task CatchTheClockUpAsync()
+    {
+        var clock = await _stripe.TestClockAsync(_clockId);
+        var frozen = new DateTimeOffset(DateTime.SpecifyKind(clock.FrozenTime, DateTimeKind.Utc));
+        var now = DateTimeOffset.UtcNow;
+        if (frozen < now.AddMinutes(-1))
+        {
+            await Waiting(() => _stripe.AdvanceTestClockAsync(_clockId, now, Patience), "the test clock to catch up with real time");
+            Console.WriteLine($"(Stripe's test clock {_clockId} stood at {frozen:HH:mm} UTC, when ./cic up started; moved up to now, {now:HH:mm}.)");
+        }
     }
 
     // Story 1: "Setting up Stripe billing for a new company".
