@@ -2,6 +2,10 @@ using System.Globalization;
 using Cic.EndToEnd.Tests.Actors;
 using Cic.EndToEnd.Tests.Platform;
 using Cic.Testing;
+using Xunit.Sdk;
+using Xunit.v3;
+
+[assembly: TestCollectionOrderer(typeof(Cic.EndToEnd.Tests.Stories.MonthEndLast))]
 
 namespace Cic.EndToEnd.Tests.Stories;
 
@@ -76,3 +80,18 @@ public sealed class MonthEnd(RunningPlatform platform) : IAsyncLifetime
 
 [CollectionDefinition(nameof(TheMonthRunOut))]
 public sealed class TheMonthRunOut : ICollectionFixture<MonthEnd>;
+
+/// <summary>
+/// The stories that need no month to end (1, 5, 7) run first, the month-end ones last. Running the month out
+/// moves every customer's Stripe clock a month ahead of real time, while Billing judges card expiry by real
+/// time: a card Stripe expires "last month" by the customer's clock would not yet have expired for Billing.
+/// </summary>
+public sealed class MonthEndLast : ITestCollectionOrderer
+{
+    public IReadOnlyCollection<TTestCollection> OrderTestCollections<TTestCollection>(IReadOnlyCollection<TTestCollection> testCollections)
+        where TTestCollection : ITestCollection =>
+        testCollections
+            .OrderBy(c => c.TestCollectionClassName == typeof(TheMonthRunOut).FullName ? 1 : 0)
+            .ThenBy(c => c.TestCollectionDisplayName, StringComparer.Ordinal)
+            .ToList();
+}
