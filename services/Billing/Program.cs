@@ -5,6 +5,7 @@ using Cic.Billing.PaymentMethods;
 using Cic.Billing.Readiness;
 using Cic.Billing.Reconciliation;
 using Cic.Billing.Stripe;
+using Cic.Billing.UsagePush;
 using Cic.Billing.Webhooks;
 using Cic.ServiceDefaults.Messaging;
 using Cic.ServiceDefaults.Persistence;
@@ -13,7 +14,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddServiceDatabase<BillingDb>("billing-db");
-builder.AddMessaging(bus => bus.AddAccountsProjection());
+builder.AddMessaging(bus => bus.AddAccountsProjection().AddUsagePush());
 builder.AddStripe();
 builder.Services.AddValidation();
 
@@ -26,6 +27,7 @@ builder.Services.AddHostedService<StripeEventProcessor>();
 builder.Services.AddOptions<ReconciliationSettings>().BindConfiguration("Reconciliation");
 builder.Services.AddHostedService<StripeReconciliation>();
 builder.Services.AddHostedService<CardExpiryPass>();
+builder.AddUsagePush();
 
 var app = builder.Build();
 
@@ -33,6 +35,7 @@ app.MapDefaultEndpoints();
 app.MapStripeWebhooks();
 app.MapBillingAccounts();
 app.MapPaymentMethods();
+app.MapUsageReconciliation();
 
 app.Run();
 
