@@ -1,6 +1,5 @@
 using Cic.Billing;
 using Cic.Billing.Accounts;
-using Cic.Billing.Customers;
 using Cic.Billing.Invoices;
 using Cic.Billing.PaymentMethods;
 using Cic.Billing.Readiness;
@@ -17,17 +16,11 @@ builder.AddServiceDatabase<BillingDb>("billing-db");
 builder.AddMessaging(bus => bus.AddAccountsProjection());
 builder.AddStripe();
 builder.Services.AddValidation();
-
-builder.Services.AddScoped<StripeCustomers>();
-builder.Services.AddScoped<CardSync>();
-builder.Services.AddScoped<InvoiceSync>();
-builder.Services.AddScoped<AccountSync>();
-builder.Services.AddOptions<WebhookSettings>().BindConfiguration("Webhooks");
-builder.Services.AddSingleton<StripeEventWakeup>();
-builder.Services.AddHostedService<StripeEventProcessor>();
-builder.Services.AddOptions<ReconciliationSettings>().BindConfiguration("Reconciliation");
-builder.Services.AddHostedService<StripeReconciliation>();
-builder.Services.AddHostedService<CardExpiryPass>();
+builder.Services
+    .AddPaymentMethods()
+    .AddInvoices()
+    .AddStripeWebhooks()
+    .AddReconciliation();
 
 var app = builder.Build();
 
