@@ -12,6 +12,12 @@ public static class DatabaseExtensions
     public const string ReadyTag = "ready";
 
     /// <summary>
+    /// Set to <c>true</c> (<c>Database__MigrateOnly=true</c>), the service applies its migrations and then
+    /// stops with exit code 0: how a deployment migrates before rolling out new instances.
+    /// </summary>
+    public const string MigrateOnlyKey = "Database:MigrateOnly";
+
+    /// <summary>
     /// The service's own PostgreSQL database from <c>ConnectionStrings:{connectionName}</c>: EF Core with
     /// snake_case names, a readiness check, and its migrations applied at start-up, before anything
     /// else starts (retrying while the server comes up). Call it before <c>AddMessaging</c>.

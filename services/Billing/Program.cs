@@ -1,6 +1,6 @@
 using Cic.Billing;
 using Cic.Billing.Accounts;
-using Cic.Billing.Customers;
+using Cic.Billing.Invoices;
 using Cic.Billing.PaymentMethods;
 using Cic.Billing.Readiness;
 using Cic.Billing.Reconciliation;
@@ -17,17 +17,12 @@ builder.AddServiceDatabase<BillingDb>("billing-db");
 builder.AddMessaging(bus => bus.AddAccountsProjection().AddUsagePush());
 builder.AddStripe();
 builder.Services.AddValidation();
-
-builder.Services.AddScoped<StripeCustomers>();
-builder.Services.AddScoped<CardSync>();
-builder.Services.AddScoped<AccountSync>();
-builder.Services.AddOptions<WebhookSettings>().BindConfiguration("Webhooks");
-builder.Services.AddSingleton<StripeEventWakeup>();
-builder.Services.AddHostedService<StripeEventProcessor>();
-builder.Services.AddOptions<ReconciliationSettings>().BindConfiguration("Reconciliation");
-builder.Services.AddHostedService<StripeReconciliation>();
-builder.Services.AddHostedService<CardExpiryPass>();
-builder.AddUsagePush();
+builder.Services
+    .AddPaymentMethods()
+    .AddInvoices()
+    .AddStripeWebhooks()
+    .AddReconciliation()
+    .AddUsagePush();
 
 var app = builder.Build();
 
@@ -35,6 +30,7 @@ app.MapDefaultEndpoints();
 app.MapStripeWebhooks();
 app.MapBillingAccounts();
 app.MapPaymentMethods();
+app.MapInvoices();
 app.MapUsageReconciliation();
 
 app.Run();

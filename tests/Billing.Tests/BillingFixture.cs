@@ -126,6 +126,20 @@ public class BillingFixture() : ServiceFixture<BillingDb>("billing-db") // Any t
         return id;
     }
 
+    /// <summary>A company registered straight into an organization: its first arrangement, in force at once, names the organization.</summary>
+    public async Task<Guid> CompanyInAsync(Guid organizationId, string name, DateTimeOffset? since = null)
+    {
+        var id = Guid.NewGuid();
+        var at = since ?? DateTimeOffset.UtcNow;
+        await PublishAsync(new CompanyRegistered(Guid.NewGuid(), at, id, name, null));
+        await PublishAsync(new CompanyJoinedOrganization(Guid.NewGuid(), at, id, organizationId));
+        await PublishAsync(new BillingArrangementChanged(Guid.NewGuid(), at, id, AccountKind.Organization, organizationId, at, 1));
+        await WaitForAsync($"SELECT count(*) FROM billing_arrangements WHERE company_id = '{id}'", $"company {name}'s arrangement");
+        await WaitForAsync($"SELECT count(*) FROM organization_companies WHERE company_id = '{id}' AND is_member", $"company {name} in its organization");
+        await WaitForAsync($"SELECT count(*) FROM billing_accounts WHERE id = '{id}'", $"company {name}");
+        return id;
+    }
+
     public async Task<Guid> OrganizationAsync(string name)
     {
         var id = Guid.NewGuid();

@@ -8,7 +8,7 @@ namespace Cic.Billing.Customers;
 
 /// <summary>
 /// Each billing account's one Stripe customer and one subscription, created the first time they are
-/// needed. Concurrent first uses queue on the account's row lock; a retry or a restart after Stripe
+/// needed. Concurrent first uses queue on the account's row lock (<see cref="AccountLock"/>); a retry or a restart after Stripe
 /// created the object but before the id was saved gets the same object back, through the
 /// deterministic idempotency key and, after Stripe forgets keys (24 hours), through the metadata.
 /// </summary>
@@ -26,19 +26,15 @@ public sealed class StripeCustomers(BillingDb db, StripeClient stripe, StripeClo
             return account;
         }
 
-        return await UnderAccountLockAsync(accountId, async locked =>
+        return await db.WithAccountLockAsync(accountId, async locked =>
         {
-            if (locked.StripeCustomerId is not null)
+            if (locked.StripeCustomerId is null)
             {
-                return;
+                locked.StripeCustomerId = (await FindOrCreateCustomerAsync(locked, cancellationToken)).Id;
+                locked.CustomerCreatedAt = time.GetUtcNow();
             }
 
-            var customer = await FindOrCreateCustomerAsync(locked, cancellationToken);
-            locked.StripeCustomerId = customer.Id;
-            locked.CustomerCreatedAt = time.GetUtcNow();
-            await db.BillingAccounts.Where(a => a.Id == accountId).ExecuteUpdateAsync(a => a
-                .SetProperty(x => x.StripeCustomerId, locked.StripeCustomerId)
-                .SetProperty(x => x.CustomerCreatedAt, locked.CustomerCreatedAt), cancellationToken);
+            return locked;
         }, cancellationToken);
     }
 
@@ -51,19 +47,16 @@ public sealed class StripeCustomers(BillingDb db, StripeClient stripe, StripeClo
             return account;
         }
 
-        return await UnderAccountLockAsync(accountId, async locked =>
+        return await db.WithAccountLockAsync(accountId, async locked =>
         {
-            if (locked.StripeSubscriptionId is not null)
+            if (locked.StripeSubscriptionId is null)
             {
-                return;
+                var subscription = await FindOrCreateSubscriptionAsync(locked, cancellationToken);
+                locked.StripeSubscriptionId = subscription.Id;
+                locked.SubscriptionStartedAt = new DateTimeOffset(DateTime.SpecifyKind(subscription.StartDate, DateTimeKind.Utc));
             }
 
-            var subscription = await FindOrCreateSubscriptionAsync(locked, cancellationToken);
-            locked.StripeSubscriptionId = subscription.Id;
-            locked.SubscriptionStartedAt = new DateTimeOffset(DateTime.SpecifyKind(subscription.StartDate, DateTimeKind.Utc));
-            await db.BillingAccounts.Where(a => a.Id == accountId).ExecuteUpdateAsync(a => a
-                .SetProperty(x => x.StripeSubscriptionId, locked.StripeSubscriptionId)
-                .SetProperty(x => x.SubscriptionStartedAt, locked.SubscriptionStartedAt), cancellationToken);
+            return locked;
         }, cancellationToken);
     }
 
@@ -120,35 +113,5 @@ public sealed class StripeCustomers(BillingDb db, StripeClient stripe, StripeClo
             },
             new RequestOptions { IdempotencyKey = $"cic-subscription-{account.Id:N}" },
             cancellationToken);
-    }
-
-    /// <summary>
-    /// Runs <paramref name="change"/> holding the account's row lock, in the caller's transaction or a
-    /// new one, so two instances never create two customers for one account.
-    /// </summary>
-    private async Task<BillingAccount> UnderAccountLockAsync(Guid accountId, Func<BillingAccount, Task> change, CancellationToken cancellationToken)
-    {
-        var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
-        try
-        {
-            var locked = await db.BillingAccounts
-                .FromSql($"SELECT * FROM billing_accounts WHERE id = {accountId} FOR UPDATE")
-                .AsNoTracking()
-                .SingleAsync(cancellationToken);
-            await change(locked);
-            if (own is not null)
-            {
-                await own.CommitAsync(cancellationToken);
-            }
-
-            return locked;
-        }
-        finally
-        {
-            if (own is not null)
-            {
-                await own.DisposeAsync();
-            }
-        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -54,7 +55,10 @@ public sealed class Invoice
 
     public DateTimeOffset? NextPaymentAttempt { get; set; }
 
-    /// <summary>The decline code or error code of the latest failed payment attempt.</summary>
+    /// <summary>
+    /// The decline code (else the error code) of the latest failed payment attempt, e.g. <c>insufficient_funds</c>;
+    /// kept after a later attempt succeeds.
+    /// </summary>
     public string? LastPaymentError { get; set; }
 
     public string? HostedInvoiceUrl { get; set; }
@@ -75,13 +79,33 @@ public sealed class Invoice
     /// <summary>When InvoicePastDue was published for it.</summary>
     public DateTimeOffset? PastDueReportedAt { get; set; }
 
-    /// <summary>The attempt count whose outcome was last reported (PaymentRetryFailed / PaymentRetrySucceeded).</summary>
+    /// <summary>
+    /// The failed payment attempts already accounted for in events (the first by InvoicePastDue, later ones by
+    /// PaymentRetryFailed). Counts manual attempts too, which Stripe's <see cref="AttemptCount"/> does not.
+    /// </summary>
     public int ReportedAttemptCount { get; set; }
 
     /// <summary>When InvoicePaid was published for it.</summary>
     public DateTimeOffset? PaidReportedAt { get; set; }
 
     public List<InvoiceLine> Lines { get; init; } = [];
+
+    /// <summary>Finalized: it has a number and was open, paid or uncollectible (a voided one was withdrawn).</summary>
+    public bool IsIssued => Number is not null && Status is "open" or "paid" or "uncollectible";
+
+    /// <summary>
+    /// Past due: still open after a payment attempt failed (Stripe keeps such invoices <c>open</c> while it
+    /// retries) or after its due date passed.
+    /// </summary>
+    public bool IsPastDueAt(DateTimeOffset now) => Status == "open" && (AttemptCount > 0 || (DueDate is { } due && due < now));
+
+    /// <summary><see cref="IsPastDueAt"/> for queries.</summary>
+    public static Expression<Func<Invoice, bool>> PastDueAt(DateTimeOffset now) =>
+        i => i.Status == "open" && (i.AttemptCount > 0 || (i.DueDate != null && i.DueDate < now));
+
+    /// <summary>The negation of <see cref="PastDueAt"/>, for queries.</summary>
+    public static Expression<Func<Invoice, bool>> NotPastDueAt(DateTimeOffset now) =>
+        i => !(i.Status == "open" && (i.AttemptCount > 0 || (i.DueDate != null && i.DueDate < now)));
 }
 
 /// <summary>A line of an invoice: for the metered price, the calls billed in the period.</summary>
@@ -122,7 +146,10 @@ public sealed class PaymentRetry
 
     public DateTimeOffset RequestedAt { get; init; }
 
-    /// <summary><c>pending</c>, <c>succeeded</c> or <c>failed</c>.</summary>
+    /// <summary>
+    /// <c>pending</c> (asked; Stripe's answer never arrived — the invoice's state shows what happened),
+    /// <c>succeeded</c> or <c>failed</c>.
+    /// </summary>
     public required string Outcome { get; set; }
 
     public string? FailureCode { get; set; }
@@ -146,6 +173,7 @@ internal sealed class InvoiceConfiguration : IEntityTypeConfiguration<Invoice>
         invoice.Property(i => i.BillingReason).HasMaxLength(50);
         invoice.Property(i => i.Currency).HasMaxLength(3);
         invoice.Property(i => i.LastPaymentError).HasMaxLength(100);
+        invoice.Ignore(i => i.IsIssued);
         invoice.HasIndex(i => new { i.AccountId, i.CreatedAt });
         invoice.HasIndex(i => new { i.Status, i.CreatedAt });
         invoice.HasMany(i => i.Lines).WithOne().HasForeignKey(l => l.InvoiceId).OnDelete(DeleteBehavior.Cascade);

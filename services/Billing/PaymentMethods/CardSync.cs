@@ -30,14 +30,33 @@ public sealed class CardSync(BillingDb db, StripeClient stripe, TimeProvider tim
         }
     }
 
-    /// <summary>Re-reads the customer's default card, delinquency and cards; reports cards found expired.</summary>
+    /// <summary>
+    /// Re-reads the customer's default card, delinquency and cards, holding the account's lock so that
+    /// concurrent syncs (a webhook, staff, the reconciliation) apply one after the other; reports cards
+    /// found expired.
+    /// </summary>
     public async Task SyncCustomerAsync(string customerId, CancellationToken cancellationToken)
     {
-        var customer = await stripe.V1.Customers.GetAsync(customerId, cancellationToken: cancellationToken);
-        var account = await AccountOfAsync(customer, cancellationToken);
-        if (account is null || customer.Deleted is true)
+        var accountId = await db.BillingAccounts.Where(a => a.StripeCustomerId == customerId).Select(a => (Guid?)a.Id).FirstOrDefaultAsync(cancellationToken)
+            ?? await AdoptAsync(customerId, cancellationToken);
+        if (accountId is not { } id)
         {
             return; // not one of the platform's customers
+        }
+
+        await db.WithAccountLockAsync(id, async account =>
+        {
+            await SyncLockedAsync(account, customerId, cancellationToken);
+            return account;
+        }, cancellationToken);
+    }
+
+    private async Task SyncLockedAsync(BillingAccount account, string customerId, CancellationToken cancellationToken)
+    {
+        var customer = await stripe.V1.Customers.GetAsync(customerId, cancellationToken: cancellationToken);
+        if (customer.Deleted is true)
+        {
+            return;
         }
 
         account.DefaultPaymentMethodId = customer.InvoiceSettings?.DefaultPaymentMethodId;
@@ -90,10 +109,9 @@ public sealed class CardSync(BillingDb db, StripeClient stripe, TimeProvider tim
             gone.DetachedAt = now;
         }
 
-        await CreditSettersAsync(known.Values, cancellationToken);
+        await CreditSettersAsync(account, known.Values, now, cancellationToken);
         ReportExpired(account, known.Values, now);
         account.SyncedAt = now;
-        await db.SaveChangesAsync(cancellationToken);
     }
 
     /// <summary>
@@ -111,44 +129,54 @@ public sealed class CardSync(BillingDb db, StripeClient stripe, TimeProvider tim
         }
     }
 
-    /// <summary>The platform's account for a Stripe customer: by the id saved for it, or by the customer's metadata.</summary>
-    private async Task<BillingAccount?> AccountOfAsync(Customer customer, CancellationToken cancellationToken)
+    /// <summary>
+    /// A customer created just before a crash, whose id was never saved, still names its account in its
+    /// metadata: adopt it, so the next first use does not create a second one.
+    /// </summary>
+    private async Task<Guid?> AdoptAsync(string customerId, CancellationToken cancellationToken)
     {
-        var account = await db.BillingAccounts.FirstOrDefaultAsync(a => a.StripeCustomerId == customer.Id, cancellationToken);
-        if (account is not null)
+        var customer = await stripe.V1.Customers.GetAsync(customerId, cancellationToken: cancellationToken);
+        if (customer.Metadata?.TryGetValue(StripeCustomers.AccountIdKey, out var id) is not true || !Guid.TryParse(id, out var accountId))
         {
-            return account;
+            return null;
         }
 
-        // A customer created just before a crash, whose id was never saved: adopt it.
-        if (customer.Metadata?.TryGetValue(StripeCustomers.AccountIdKey, out var id) is true && Guid.TryParse(id, out var accountId))
-        {
-            account = await db.BillingAccounts.FirstOrDefaultAsync(a => a.Id == accountId && a.StripeCustomerId == null, cancellationToken);
-            if (account is not null)
-            {
-                account.StripeCustomerId = customer.Id;
-                account.CustomerCreatedAt = time.GetUtcNow();
-            }
-        }
-
-        return account;
+        var adopted = await db.BillingAccounts
+            .Where(a => a.Id == accountId && a.StripeCustomerId == null)
+            .ExecuteUpdateAsync(a => a.SetProperty(x => x.StripeCustomerId, customerId).SetProperty(x => x.CustomerCreatedAt, time.GetUtcNow()), cancellationToken);
+        return adopted == 1 ? accountId : null;
     }
 
-    /// <summary>Credits cards saved through the portal's card form to whoever started it.</summary>
-    private async Task CreditSettersAsync(IEnumerable<Card> cards, CancellationToken cancellationToken)
+    /// <summary>
+    /// Credits cards saved through the portal's card form to whoever started it. The card may be
+    /// reported before its SetupIntent's success is, so recent unfinished setups are re-read here.
+    /// </summary>
+    private async Task CreditSettersAsync(BillingAccount account, IEnumerable<Card> cards, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var uncredited = cards.Where(c => c.AddedBy is null).Select(c => c.Id).ToList();
+        var uncredited = cards.Where(c => c.AddedBy is null && c.DetachedAt is null).ToList();
         if (uncredited.Count == 0)
         {
             return;
         }
 
-        var setups = await db.CardSetups.Where(s => s.PaymentMethodId != null && uncredited.Contains(s.PaymentMethodId)).ToListAsync(cancellationToken);
-        foreach (var setup in setups)
+        var recently = now.AddDays(-1); // a card form left unfinished for a day is abandoned
+        var setups = await db.CardSetups
+            .Where(s => s.AccountId == account.Id && (s.PaymentMethodId != null || s.RequestedAt > recently))
+            .ToListAsync(cancellationToken);
+        foreach (var setup in setups.Where(s => s.PaymentMethodId is null && s.Status is not ("succeeded" or "canceled")))
         {
-            var card = cards.First(c => c.Id == setup.PaymentMethodId);
-            card.AddedBy = setup.RequestedBy;
-            card.AddedByStaff = setup.RequestedByStaff;
+            var intent = await stripe.V1.SetupIntents.GetAsync(setup.Id, cancellationToken: cancellationToken);
+            setup.Status = intent.Status;
+            setup.PaymentMethodId = intent.PaymentMethodId;
+        }
+
+        foreach (var card in uncredited)
+        {
+            if (setups.FirstOrDefault(s => s.PaymentMethodId == card.Id) is { } setup)
+            {
+                card.AddedBy = setup.RequestedBy;
+                card.AddedByStaff = setup.RequestedByStaff;
+            }
         }
     }
 }

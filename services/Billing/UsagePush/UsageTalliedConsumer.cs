@@ -120,13 +120,13 @@ public static class UsagePushRegistration
     }
 
     /// <summary>The push of the ledger to Stripe's meter in the background, and what wakes it.</summary>
-    public static IHostApplicationBuilder AddUsagePush(this IHostApplicationBuilder builder)
+    public static IServiceCollection AddUsagePush(this IServiceCollection services)
     {
-        builder.Services.AddOptions<UsagePushSettings>().BindConfiguration("UsagePush").ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<MeterPushSignal>();
-        builder.Services.ConfigureDbContext<BillingDb>((services, options) => options.AddInterceptors(services.GetRequiredService<MeterPushSignal>()));
-        builder.Services.AddScoped<PayerMeterEvents>();
-        builder.Services.AddHostedService<MeterPusher>();
-        return builder;
+        services.AddOptions<UsagePushSettings>().BindConfiguration("UsagePush").ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<MeterPushSignal>();
+        services.ConfigureDbContext<BillingDb>((provider, options) => options.AddInterceptors(provider.GetRequiredService<MeterPushSignal>()));
+        services.AddScoped<PayerMeterEvents>();
+        services.AddHostedService<MeterPusher>();
+        return services;
     }
 }

@@ -1,3 +1,4 @@
+using Cic.Billing.Invoices;
 using Cic.Billing.PaymentMethods;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -106,7 +107,8 @@ public sealed partial class StripeEventProcessor(
             var retryAt = time.GetUtcNow() + TimeSpan.FromSeconds(Math.Min(600, Math.Pow(2, attempts)));
             LogEventFailed(e, stripeEvent.Id, stripeEvent.Type, attempts, retryAt);
             var error = e.Message.Length > 2000 ? e.Message[..2000] : e.Message;
-            await db.StripeEvents.Where(x => x.Id == stripeEvent.Id).ExecuteUpdateAsync(x => x
+            // Another worker may have processed it since the rollback released the row: leave that alone.
+            await db.StripeEvents.Where(x => x.Id == stripeEvent.Id && x.ProcessedAt == null).ExecuteUpdateAsync(x => x
                 .SetProperty(p => p.Attempts, attempts)
                 .SetProperty(p => p.NextAttemptAt, retryAt)
                 .SetProperty(p => p.LastError, error), CancellationToken.None);
@@ -125,6 +127,12 @@ public sealed partial class StripeEventProcessor(
         if (type.StartsWith("setup_intent.", StringComparison.Ordinal) && stripeEvent.ObjectId is { } setupIntentId)
         {
             await services.GetRequiredService<CardSync>().SyncSetupIntentAsync(setupIntentId, cancellationToken);
+        }
+        else if ((type.StartsWith("invoice.", StringComparison.Ordinal) || type.StartsWith("credit_note.", StringComparison.Ordinal))
+            && stripeEvent.ObjectId is { } invoiceId)
+        {
+            // A credit note's stored object is its invoice (see StripeEventSubject): refunds and credits change it.
+            await services.GetRequiredService<InvoiceSync>().SyncAsync(invoiceId, cancellationToken);
         }
         else if ((type.StartsWith("payment_method.", StringComparison.Ordinal) || type.StartsWith("customer.", StringComparison.Ordinal))
             && stripeEvent.CustomerId is { } customerId)
