@@ -89,6 +89,30 @@ public sealed class UsageReconciliationTests(UsageReconciliationFixture billing)
     }
 
     [Fact]
+    public async Task Usage_of_an_hour_ahead_of_stripes_clock_waits_until_the_clock_gets_there()
+    {
+        var now = await billing.ClockNowAsync();
+        var hour = Hour(now).AddHours(2);
+        var cycle = BillingCycle.Containing(hour);
+        var company = await billing.CompanyAsync("Early Clock Co", since: cycle.Start.AddMonths(-1));
+        await billing.TallyAsync(company, hour, 4, revision: 1);
+
+        var waiting = await Eventually.Returns(
+            () => UsagePushFixture.ReconciliationAsync(billing.Staff, company, cycle.ToString()),
+            r => r.OpenPushes.Any(p => p.Attempts > 0),
+            "Stripe to have refused the push for now");
+        var push = Assert.Single(waiting.OpenPushes);
+        Assert.Equal(("pending", 4L), (push.Status, push.Calls));
+        Assert.Contains("timestamp_in_future", push.LastError);
+        Assert.Equal(["tallied_not_pushed"], waiting.Flags.Select(f => f.Code));
+
+        await billing.AdvanceClockAsync(hour.AddMinutes(30));
+        var view = await billing.SettledAsync(company, cycle.ToString(), 4);
+        Assert.True(view.Matches, string.Join("; ", view.Flags.Select(f => f.Message)));
+        Assert.Equal(4m, view.CallsInStripe);
+    }
+
+    [Fact]
     public async Task The_cycle_must_be_a_month_and_only_staff_see_the_view()
     {
         var company = await billing.CompanyAsync("Curious Customer Co");

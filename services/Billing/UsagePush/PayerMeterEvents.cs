@@ -181,7 +181,8 @@ public sealed partial class PayerMeterEvents(
     /// <summary>
     /// A definite no for this event (e.g. a timestamp older than Stripe accepts), as opposed to a failure
     /// worth retrying. Refusals that point at the platform's own set-up (key, permissions, no meter for
-    /// the event name) are retried instead: once fixed, the pushes go through.
+    /// the event name) are retried instead: once fixed, the pushes go through. So is a timestamp ahead of
+    /// Stripe's clock (a skewed clock, or a test clock not advanced yet): it becomes acceptable with time.
     /// </summary>
     private static bool IsRefusal(StripeException e)
     {
@@ -192,7 +193,7 @@ public sealed partial class PayerMeterEvents(
             return false;
         }
 
-        if (e.StripeError?.Code is "meter_event_no_meter_found" or "archived_meter")
+        if (e.StripeError?.Code is "meter_event_no_meter_found" or "archived_meter" or "timestamp_in_future")
         {
             return false;
         }

@@ -109,24 +109,3 @@ public static class MeterPushIdentifier
     public static string For(Guid companyId, DateTimeOffset windowStart, long revision) =>
         string.Create(CultureInfo.InvariantCulture, $"cic-{companyId:N}-{windowStart.ToUniversalTime():yyyyMMddHH}-r{revision}");
 }
-
-public static class UsagePushRegistration
-{
-    /// <summary>The consumer of <see cref="UsageTallied"/>, which fills the ledger of usage to push.</summary>
-    public static IBusRegistrationConfigurator AddUsagePush(this IBusRegistrationConfigurator bus)
-    {
-        bus.AddConsumer<UsageTalliedConsumer>();
-        return bus;
-    }
-
-    /// <summary>The push of the ledger to Stripe's meter in the background, and what wakes it.</summary>
-    public static IServiceCollection AddUsagePush(this IServiceCollection services)
-    {
-        services.AddOptions<UsagePushSettings>().BindConfiguration("UsagePush").ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<MeterPushSignal>();
-        services.ConfigureDbContext<BillingDb>((provider, options) => options.AddInterceptors(provider.GetRequiredService<MeterPushSignal>()));
-        services.AddScoped<PayerMeterEvents>();
-        services.AddHostedService<MeterPusher>();
-        return services;
-    }
-}
