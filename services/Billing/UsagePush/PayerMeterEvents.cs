@@ -67,7 +67,7 @@ public sealed partial class PayerMeterEvents(
         if (!await db.BillingAccounts.AnyAsync(a => a.Id == payerId, cancellationToken))
         {
             var why = $"The paying account {payerId} is not known to Billing yet: the push waits for Accounts' event about it.";
-            if (await db.MeterPushes.Where(p => p.PayerId == payerId && p.SentAt == null && p.LastError != why)
+            if (await db.MeterPushes.Where(p => p.PayerId == payerId && p.SentAt == null && p.RejectedAt == null && p.LastError != why)
                     .ExecuteUpdateAsync(s => s.SetProperty(p => p.LastError, why), cancellationToken) > 0)
             {
                 LogWaitingForAccount(payerId);

@@ -218,10 +218,16 @@ public static class UsageReconciliationEndpoints
             .Select(g => new { AccountId = g.Key, Calls = g.Sum(p => p.Calls) })
             .ToDictionaryAsync(g => g.AccountId, g => g.Calls, cancellationToken);
         // Pushes without a payer yet are shown on their company.
-        var open = await db.MeterPushes
-            .Where(p => p.SentAt == null && p.WindowStart >= start && p.WindowStart < end)
-            .Select(p => new { AccountId = p.PayerId ?? p.CompanyId, Rejected = p.RejectedAt != null, p.Calls, p.CreatedAt, p.LastError, Last = p.RejectedAt ?? p.NextAttemptAt })
+        var unsent = db.MeterPushes.Where(p => p.SentAt == null && p.WindowStart >= start && p.WindowStart < end);
+        var open = await unsent
+            .GroupBy(p => new { AccountId = p.PayerId ?? p.CompanyId, Rejected = p.RejectedAt != null })
+            .Select(g => new { g.Key.AccountId, g.Key.Rejected, Count = g.Count(), Calls = g.Sum(p => p.Calls), Oldest = g.Min(p => p.CreatedAt) })
             .ToListAsync(cancellationToken);
+        var lastErrors = await unsent
+            .Where(p => p.LastError != null)
+            .GroupBy(p => p.PayerId ?? p.CompanyId)
+            .Select(g => new { AccountId = g.Key, LastError = g.OrderByDescending(p => p.RejectedAt ?? p.NextAttemptAt).Select(p => p.LastError).First() })
+            .ToDictionaryAsync(e => e.AccountId, e => e.LastError, cancellationToken);
 
         var ids = tallied.Keys.Concat(pushed.Keys).Concat(awaitingPayer.Keys).Concat(open.Select(o => o.AccountId)).Distinct().ToList();
         var accounts = await db.BillingAccounts.AsNoTracking().Where(a => ids.Contains(a.Id)).ToDictionaryAsync(a => a.Id, cancellationToken);
@@ -229,15 +235,13 @@ public static class UsageReconciliationEndpoints
         return TypedResults.Ok(ids
             .Select(id =>
             {
-                var mine = open.Where(o => o.AccountId == id).ToList();
-                var pending = mine.Where(o => !o.Rejected).ToList();
-                var rejected = mine.Where(o => o.Rejected).ToList();
+                var pending = open.FirstOrDefault(o => o.AccountId == id && !o.Rejected);
+                var rejected = open.FirstOrDefault(o => o.AccountId == id && o.Rejected);
                 var account = accounts.GetValueOrDefault(id);
                 return new UsageDifferenceRow(
                     id, account?.Name, account?.Kind, tallied.GetValueOrDefault(id), pushed.GetValueOrDefault(id),
-                    pending.Count, pending.Sum(o => o.Calls), rejected.Count, rejected.Sum(o => o.Calls), awaitingPayer.GetValueOrDefault(id),
-                    pending.Count == 0 ? null : pending.Min(o => o.CreatedAt),
-                    mine.Where(o => o.LastError != null).OrderByDescending(o => o.Last).Select(o => o.LastError).FirstOrDefault());
+                    pending?.Count ?? 0, pending?.Calls ?? 0, rejected?.Count ?? 0, rejected?.Calls ?? 0, awaitingPayer.GetValueOrDefault(id),
+                    pending?.Oldest, lastErrors.GetValueOrDefault(id));
             })
             .Where(r => r.CallsTallied != r.CallsPushed || r.PendingPushes > 0 || r.RejectedPushes > 0 || r.CallsAwaitingPayer > 0)
             .OrderByDescending(r => r.RejectedPushes > 0).ThenBy(r => r.OldestPendingSince ?? DateTimeOffset.MaxValue).ThenBy(r => r.Name, StringComparer.Ordinal)
