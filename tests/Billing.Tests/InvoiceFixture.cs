@@ -73,7 +73,7 @@ public sealed class InvoiceFixture : BillingFixture
             """
             INSERT INTO meter_pushes (identifier, company_id, window_start, revision, calls, payer_id, stripe_customer_id,
                                       meter_timestamp, created_at, sent_at, attempts, next_attempt_at)
-            VALUES (@identifier, @company, @window, 1, @calls, @payer, @customer, @timestamp, @timestamp, @sent, 1, @timestamp)
+            VALUES (@identifier, @company, @window, 1, @calls, @payer, @customer, @timestamp, @timestamp, @sent, 1, @nextAttempt)
             """,
             connection);
         command.Parameters.AddWithValue("identifier", $"test-{Guid.NewGuid():N}");
@@ -84,6 +84,8 @@ public sealed class InvoiceFixture : BillingFixture
         command.Parameters.AddWithValue("customer", customerId);
         command.Parameters.AddWithValue("timestamp", meterTimestamp);
         command.Parameters.AddWithValue("sent", sent ? meterTimestamp : DBNull.Value);
+        // An unsent row stays unsent during the test: the service's usage push would otherwise send it to Stripe.
+        command.Parameters.AddWithValue("nextAttempt", sent ? meterTimestamp : meterTimestamp.AddYears(10));
         await command.ExecuteNonQueryAsync(Ct);
     }
 

@@ -77,6 +77,9 @@ public static partial class InvoiceEndpoints
 {
     private static readonly string[] Statuses = ["draft", "open", "paid", "uncollectible", "void"];
 
+    /// <summary>Invoices are mirrored from Stripe through <see cref="InvoiceSync"/>, the one place their events are decided.</summary>
+    public static IServiceCollection AddInvoices(this IServiceCollection services) => services.AddScoped<InvoiceSync>();
+
     public static IEndpointRouteBuilder MapInvoices(this IEndpointRouteBuilder app)
     {
         app.MapGroup("/billing-accounts/{accountId:guid}/invoices").WithTags("Invoices")

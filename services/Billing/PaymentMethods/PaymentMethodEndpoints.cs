@@ -32,6 +32,9 @@ public sealed record RemoveCardQuery([property: StringLength(255)] string? NewDe
 
 public static class PaymentMethodEndpoints
 {
+    /// <summary>Cards are learned from Stripe only, through <see cref="CardSync"/>.</summary>
+    public static IServiceCollection AddPaymentMethods(this IServiceCollection services) => services.AddScoped<CardSync>();
+
     public static IEndpointRouteBuilder MapPaymentMethods(this IEndpointRouteBuilder app)
     {
         var cards = app.MapGroup("/billing-accounts/{accountId:guid}/payment-methods").WithTags("Payment methods");

@@ -13,6 +13,19 @@ public sealed class ReconciliationSettings
     public TimeSpan CardExpiryInterval { get; set; } = TimeSpan.FromDays(1);
 }
 
+public static class ReconciliationSetup
+{
+    /// <summary>The periodic reconciliation with Stripe and the daily card-expiry pass.</summary>
+    public static IServiceCollection AddReconciliation(this IServiceCollection services)
+    {
+        services.AddScoped<AccountSync>();
+        services.AddOptions<ReconciliationSettings>().BindConfiguration("Reconciliation");
+        services.AddHostedService<StripeReconciliation>();
+        services.AddHostedService<CardExpiryPass>();
+        return services;
+    }
+}
+
 /// <summary>The periodic reconciliation: every customer re-read from Stripe, one account at a time.</summary>
 public sealed partial class StripeReconciliation(IServiceScopeFactory scopes, IOptions<ReconciliationSettings> settings, ILogger<StripeReconciliation> log)
     : PeriodicPass(scopes, log)

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Threading.RateLimiting;
+using Cic.Billing.Customers;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -56,6 +57,7 @@ public static class StripeSetup
             });
         });
         builder.Services.AddScoped<StripeClock>();
+        builder.Services.AddScoped<StripeCustomers>();
         return builder;
     }
 

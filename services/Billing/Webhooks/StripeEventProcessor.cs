@@ -107,7 +107,8 @@ public sealed partial class StripeEventProcessor(
             var retryAt = time.GetUtcNow() + TimeSpan.FromSeconds(Math.Min(600, Math.Pow(2, attempts)));
             LogEventFailed(e, stripeEvent.Id, stripeEvent.Type, attempts, retryAt);
             var error = e.Message.Length > 2000 ? e.Message[..2000] : e.Message;
-            await db.StripeEvents.Where(x => x.Id == stripeEvent.Id).ExecuteUpdateAsync(x => x
+            // Another worker may have processed it since the rollback released the row: leave that alone.
+            await db.StripeEvents.Where(x => x.Id == stripeEvent.Id && x.ProcessedAt == null).ExecuteUpdateAsync(x => x
                 .SetProperty(p => p.Attempts, attempts)
                 .SetProperty(p => p.NextAttemptAt, retryAt)
                 .SetProperty(p => p.LastError, error), CancellationToken.None);

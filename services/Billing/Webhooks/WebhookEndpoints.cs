@@ -11,6 +11,15 @@ public static class WebhookEndpoints
 {
     public const string SignatureHeader = "Stripe-Signature";
 
+    /// <summary>Webhooks are stored by the endpoint and processed in the background by <see cref="StripeEventProcessor"/>.</summary>
+    public static IServiceCollection AddStripeWebhooks(this IServiceCollection services)
+    {
+        services.AddOptions<WebhookSettings>().BindConfiguration("Webhooks");
+        services.AddSingleton<StripeEventWakeup>();
+        services.AddHostedService<StripeEventProcessor>();
+        return services;
+    }
+
     public static IEndpointRouteBuilder MapStripeWebhooks(this IEndpointRouteBuilder app)
     {
         app.MapPost("/stripe/webhooks", Receive)

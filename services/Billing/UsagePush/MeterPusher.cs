@@ -1,0 +1,145 @@
+using System.ComponentModel.DataAnnotations;
+using Cic.Billing.Accounts;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Cic.Billing.UsagePush;
+
+/// <summary>The <c>UsagePush</c> configuration section.</summary>
+public sealed class UsagePushSettings
+{
+    /// <summary>How often the ledger is looked at when no new push woke the pusher: retries falling due, payers becoming known.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Stripe customers this instance pushes to at once. Each customer's pushes go one at a time (Stripe's rule).</summary>
+    [Range(1, 64)]
+    public int Parallelism { get; set; } = 4;
+
+    /// <summary>The wait before retrying a push that failed transiently; it doubles with every failed attempt.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The longest wait between two attempts of a push.</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Pushes sent to one customer in one pass, so one customer's backlog does not hold up the others.</summary>
+    [Range(1, 10_000)]
+    public int BatchSize { get; set; } = 500;
+
+    public TimeSpan Backoff(int attempts) =>
+        TimeSpan.FromTicks((long)Math.Min(MaxRetryDelay.Ticks, RetryDelay.Ticks * Math.Pow(2, Math.Clamp(attempts - 1, 0, 30))));
+}
+
+/// <summary>
+/// Sends the ledger's pending pushes to Stripe in the background: woken by the consumer when a push is
+/// recorded, and every <see cref="UsagePushSettings.PollInterval"/>. Each pass first gives pushes whose
+/// payer was unknown their payer, if Accounts has said by now, then works through the payers with due
+/// pushes, several customers at once.
+/// </summary>
+public sealed partial class MeterPusher(
+    IServiceScopeFactory scopes, MeterPushSignal signal, IOptions<UsagePushSettings> settings, TimeProvider time, ILogger<MeterPusher> log)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await PassAsync(stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogPassFailed(e, settings.Value.PollInterval);
+            }
+
+            try
+            {
+                await signal.WaitAsync(settings.Value.PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task PassAsync(CancellationToken cancellationToken)
+    {
+        List<Guid> payers;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<BillingDb>();
+            await ResolvePayersAsync(db, cancellationToken);
+            var now = time.GetUtcNow();
+            payers = await db.MeterPushes
+                .Where(p => p.SentAt == null && p.RejectedAt == null && p.PayerId != null && p.NextAttemptAt <= now)
+                .Select(p => p.PayerId!.Value)
+                .Distinct()
+                .ToListAsync(cancellationToken);
+        }
+
+        await Parallel.ForEachAsync(
+            payers,
+            new ParallelOptions { MaxDegreeOfParallelism = settings.Value.Parallelism, CancellationToken = cancellationToken },
+            async (payerId, token) =>
+            {
+                // A scope per payer: one payer's failure or tracked changes never touch another's.
+                await using var scope = scopes.CreateAsyncScope();
+                try
+                {
+                    await scope.ServiceProvider.GetRequiredService<PayerMeterEvents>().SendDueAsync(payerId, token);
+                }
+                catch (Exception e) when (!token.IsCancellationRequested)
+                {
+                    LogPayerFailed(e, payerId);
+                }
+            });
+    }
+
+    /// <summary>
+    /// Usage may arrive before Accounts said who pays for the company: such pushes wait, saying why,
+    /// until the arrangement in force at their window's start is known. They are never dropped.
+    /// </summary>
+    private async Task ResolvePayersAsync(BillingDb db, CancellationToken cancellationToken)
+    {
+        var waiting = await db.MeterPushes
+            .Where(p => p.PayerId == null && p.SentAt == null && p.RejectedAt == null)
+            .Select(p => new { p.CompanyId, p.WindowStart })
+            .Distinct()
+            .OrderBy(w => w.WindowStart)
+            .Take(1000)
+            .ToListAsync(cancellationToken);
+        foreach (var w in waiting)
+        {
+            var pushes = db.MeterPushes.Where(p => p.CompanyId == w.CompanyId && p.WindowStart == w.WindowStart && p.PayerId == null);
+            var payerId = await db.UsageWindows.Where(x => x.CompanyId == w.CompanyId && x.WindowStart == w.WindowStart).Select(x => x.PayerId).FirstOrDefaultAsync(cancellationToken)
+                ?? (await db.InForceAtAsync(w.CompanyId, w.WindowStart, cancellationToken))?.PayerId;
+            if (payerId is not { } payer)
+            {
+                var why = $"Nobody is known to pay for company {w.CompanyId} yet: the push waits for Accounts' billing arrangement.";
+                if (await pushes.Where(p => p.LastError != why).ExecuteUpdateAsync(s => s.SetProperty(p => p.LastError, why), cancellationToken) > 0)
+                {
+                    LogWaitingForPayer(w.CompanyId, w.WindowStart);
+                }
+
+                continue;
+            }
+
+            await db.UsageWindows
+                .Where(x => x.CompanyId == w.CompanyId && x.WindowStart == w.WindowStart && x.PayerId == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.PayerId, payer), cancellationToken);
+            await pushes.ExecuteUpdateAsync(s => s
+                .SetProperty(p => p.PayerId, payer)
+                .SetProperty(p => p.LastError, (string?)null), cancellationToken);
+        }
+    }
+
+    [LoggerMessage(LogLevel.Error, "A usage push pass failed; the next one runs within {Interval}")]
+    private partial void LogPassFailed(Exception e, TimeSpan interval);
+
+    [LoggerMessage(LogLevel.Error, "Pushing usage for billing account {PayerId} failed; its pushes stay pending")]
+    private partial void LogPayerFailed(Exception e, Guid payerId);
+
+    [LoggerMessage(LogLevel.Information, "Usage of company {CompanyId} for {WindowStart} waits: no billing arrangement is known for it yet")]
+    private partial void LogWaitingForPayer(Guid companyId, DateTimeOffset windowStart);
+}

@@ -1,0 +1,25 @@
+using Cic.Contracts.Usage;
+using MassTransit;
+
+namespace Cic.Billing.UsagePush;
+
+public static class UsagePushRegistration
+{
+    /// <summary>The consumer of <see cref="UsageTallied"/>, which fills the ledger of usage to push.</summary>
+    public static IBusRegistrationConfigurator AddUsagePush(this IBusRegistrationConfigurator bus)
+    {
+        bus.AddConsumer<UsageTalliedConsumer>();
+        return bus;
+    }
+
+    /// <summary>The push of the ledger to Stripe's meter in the background, and what wakes it.</summary>
+    public static IServiceCollection AddUsagePush(this IServiceCollection services)
+    {
+        services.AddOptions<UsagePushSettings>().BindConfiguration("UsagePush").ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<MeterPushSignal>();
+        services.ConfigureDbContext<BillingDb>((provider, options) => options.AddInterceptors(provider.GetRequiredService<MeterPushSignal>()));
+        services.AddScoped<PayerMeterEvents>();
+        services.AddHostedService<MeterPusher>();
+        return services;
+    }
+}
