@@ -78,9 +78,6 @@ public abstract class ServiceApi(HttpClient http)
     protected async Task<T> PostAsync<T>(string path, object? body, CancellationToken cancellationToken = default) =>
         await ReadAsync<T>(await Http.PostAsync(path, body is null ? null : JsonContent.Create(body, options: Json), cancellationToken), "POST", path, cancellationToken);
 
-    protected async Task<T> PutAsync<T>(string path, object body, CancellationToken cancellationToken = default) =>
-        await ReadAsync<T>(await Http.PutAsync(path, JsonContent.Create(body, options: Json), cancellationToken), "PUT", path, cancellationToken);
-
     protected static async Task EnsureAsync(HttpResponseMessage response, string method, string path, CancellationToken cancellationToken)
     {
         if (!response.IsSuccessStatusCode)
@@ -124,9 +121,6 @@ public sealed class AccountsApi(HttpClient http) : ServiceApi(http)
 
     public Task<Organization> CreateOrganizationAsync(string name, CancellationToken cancellationToken = default) =>
         PostAsync<Organization>("/organizations", new { name }, cancellationToken);
-
-    public Task<List<Company>> CompaniesOfAsync(Guid organizationId, CancellationToken cancellationToken = default) =>
-        GetAsync<List<Company>>($"/organizations/{organizationId}/companies", cancellationToken);
 
     /// <param name="kind"><c>companies</c> or <c>organizations</c>.</param>
     /// <param name="role"><c>Owner</c>, <c>Billing</c> or <c>Member</c>.</param>
