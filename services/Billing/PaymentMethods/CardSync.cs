@@ -1,5 +1,6 @@
 using Cic.Billing.Accounts;
 using Cic.Billing.Customers;
+using Cic.Billing.Stripe;
 using Cic.Contracts.Billing;
 using Cic.ServiceDefaults.Messaging;
 using Microsoft.EntityFrameworkCore;
@@ -11,22 +12,16 @@ namespace Cic.Billing.PaymentMethods;
 /// The one way cards are learned: re-reading a customer's default card and cards from Stripe, after
 /// a webhook, a change made through the API, or the periodic reconciliation. Never from the portal.
 /// </summary>
-public sealed class CardSync(BillingDb db, StripeClient stripe, TimeProvider time)
+public sealed class CardSync(BillingDb db, StripeClient stripe, StripeClock clock, TimeProvider time)
 {
     public async Task SyncSetupIntentAsync(string setupIntentId, CancellationToken cancellationToken)
     {
         var intent = await stripe.V1.SetupIntents.GetAsync(setupIntentId, cancellationToken: cancellationToken);
-        var setup = await db.CardSetups.FirstOrDefaultAsync(s => s.Id == setupIntentId, cancellationToken);
-        if (setup is not null)
-        {
-            setup.Status = intent.Status;
-            setup.PaymentMethodId = intent.PaymentMethodId ?? setup.PaymentMethodId;
-            await db.SaveChangesAsync(cancellationToken);
-        }
-
         if (intent.CustomerId is { } customerId)
         {
-            await SyncCustomerAsync(customerId, cancellationToken);
+            // The setup is recorded under the account's lock, the lock every card sync takes first,
+            // so a sync crediting the card and this one never wait on each other.
+            await SyncCustomerAsync(customerId, cancellationToken, intent);
         }
     }
 
@@ -35,7 +30,7 @@ public sealed class CardSync(BillingDb db, StripeClient stripe, TimeProvider tim
     /// concurrent syncs (a webhook, staff, the reconciliation) apply one after the other; reports cards
     /// found expired.
     /// </summary>
-    public async Task SyncCustomerAsync(string customerId, CancellationToken cancellationToken)
+    public async Task SyncCustomerAsync(string customerId, CancellationToken cancellationToken, SetupIntent? finishedSetup = null)
     {
         var accountId = await db.BillingAccounts.Where(a => a.StripeCustomerId == customerId).Select(a => (Guid?)a.Id).FirstOrDefaultAsync(cancellationToken)
             ?? await AdoptAsync(customerId, cancellationToken);
@@ -46,6 +41,12 @@ public sealed class CardSync(BillingDb db, StripeClient stripe, TimeProvider tim
 
         await db.WithAccountLockAsync(id, async account =>
         {
+            if (finishedSetup is not null && await db.CardSetups.FirstOrDefaultAsync(s => s.Id == finishedSetup.Id, cancellationToken) is { } setup)
+            {
+                setup.Status = finishedSetup.Status;
+                setup.PaymentMethodId = finishedSetup.PaymentMethodId ?? setup.PaymentMethodId;
+            }
+
             await SyncLockedAsync(account, customerId, cancellationToken);
             return account;
         }, cancellationToken);
@@ -110,7 +111,7 @@ public sealed class CardSync(BillingDb db, StripeClient stripe, TimeProvider tim
         }
 
         await CreditSettersAsync(account, known.Values, now, cancellationToken);
-        ReportExpired(account, known.Values, now);
+        ReportExpired(account, known.Values, await clock.NowAsync(cancellationToken), now);
         account.SyncedAt = now;
     }
 
@@ -118,9 +119,11 @@ public sealed class CardSync(BillingDb db, StripeClient stripe, TimeProvider tim
     /// Reports every card of the account that has passed its expiry and was not reported yet. Runs on
     /// each sync and in the daily expiry pass; the caller saves.
     /// </summary>
-    public void ReportExpired(BillingAccount account, IEnumerable<Card> cards, DateTimeOffset now)
+    /// <param name="customerNow">"Now" as the customer's Stripe clock says (see <see cref="StripeClock"/>): cards expire by it.</param>
+    /// <param name="now">When this happens.</param>
+    public void ReportExpired(BillingAccount account, IEnumerable<Card> cards, DateTimeOffset customerNow, DateTimeOffset now)
     {
-        foreach (var card in cards.Where(c => c.DetachedAt is null && c.ExpiryReportedAt is null && c.ExpiresAt <= now))
+        foreach (var card in cards.Where(c => c.DetachedAt is null && c.ExpiryReportedAt is null && c.ExpiresAt <= customerNow))
         {
             card.ExpiryReportedAt = now;
             db.AddIntegrationEvent(new PaymentMethodExpired(

@@ -65,7 +65,7 @@ public static class PaymentMethodEndpoints
     }
 
     private static async Task<Results<Ok<List<CardResponse>>, NotFound>> List(
-        Guid accountId, BillingDb db, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
+        Guid accountId, BillingDb db, ClaimsPrincipal user, StripeClock clock, CancellationToken cancellationToken)
     {
         var (account, _) = await db.FindAccountAsync(user, accountId, cancellationToken);
         if (account is null)
@@ -74,7 +74,7 @@ public static class PaymentMethodEndpoints
         }
 
         var cards = await db.Cards.Where(c => c.AccountId == accountId && c.DetachedAt == null).OrderBy(c => c.CreatedAt).ToListAsync(cancellationToken);
-        var now = time.GetUtcNow();
+        var now = await clock.NowAsync(cancellationToken); // cards expire by the customer's Stripe clock
         return TypedResults.Ok(cards
             .Select(c => Describe(c, account, now))
             .OrderByDescending(c => c.IsDefault)

@@ -3,6 +3,7 @@ using System.Security.Claims;
 using Cic.Billing.Accounts;
 using Cic.Billing.PaymentMethods;
 using Cic.Billing.Reconciliation;
+using Cic.Billing.Stripe;
 using Cic.Contracts;
 using Cic.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -63,14 +64,14 @@ public static class BillingAccountEndpoints
     }
 
     private static async Task<Results<Ok<ReadinessResponse>, NotFound>> Readiness(
-        Guid accountId, BillingDb db, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
+        Guid accountId, BillingDb db, ClaimsPrincipal user, StripeClock clock, CancellationToken cancellationToken)
     {
         var (account, _) = await db.FindAccountAsync(user, accountId, cancellationToken);
-        return account is null ? TypedResults.NotFound() : TypedResults.Ok(await ReadinessCheck.OfAsync(db, account, time.GetUtcNow(), cancellationToken));
+        return account is null ? TypedResults.NotFound() : TypedResults.Ok(await ReadinessCheck.OfAsync(db, account, await clock.NowAsync(cancellationToken), cancellationToken));
     }
 
-    private static async Task<Ok<List<ReadinessResponse>>> NotReady(BillingDb db, TimeProvider time, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await ReadinessCheck.NotReadyAsync(db, time.GetUtcNow(), cancellationToken));
+    private static async Task<Ok<List<ReadinessResponse>>> NotReady(BillingDb db, StripeClock clock, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await ReadinessCheck.NotReadyAsync(db, await clock.NowAsync(cancellationToken), cancellationToken));
 
     private static async Task<Results<Ok<List<AccountActionResponse>>, NotFound>> Actions(
         Guid accountId, [AsParameters] ActionsQuery query, BillingDb db, ClaimsPrincipal user, CancellationToken cancellationToken)

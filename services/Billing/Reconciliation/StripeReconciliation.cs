@@ -1,4 +1,5 @@
 using Cic.Billing.PaymentMethods;
+using Cic.Billing.Stripe;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -71,7 +72,7 @@ public sealed class CardExpiryPass(IServiceScopeFactory scopes, IOptions<Reconci
     protected override async Task RunAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         var db = services.GetRequiredService<BillingDb>();
-        var now = time.GetUtcNow();
+        var now = await services.GetRequiredService<StripeClock>().NowAsync(cancellationToken);
         var firstOfThisMonth = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
         // Expired = the expiry month is before this month.
         var expired = await db.Cards
@@ -82,7 +83,7 @@ public sealed class CardExpiryPass(IServiceScopeFactory scopes, IOptions<Reconci
         foreach (var group in expired.GroupBy(c => c.AccountId))
         {
             var account = await db.BillingAccounts.FirstAsync(a => a.Id == group.Key, cancellationToken);
-            sync.ReportExpired(account, group, now);
+            sync.ReportExpired(account, group, now, time.GetUtcNow());
         }
 
         await db.SaveChangesAsync(cancellationToken);

@@ -5,7 +5,8 @@ namespace Cic.Billing.Stripe;
 
 /// <summary>
 /// "Now" as Stripe sees it for the platform's customers: real time, or the frozen time of the
-/// configured test clock, so subscriptions are anchored on the month the customer is living in.
+/// configured test clock, so subscriptions are anchored on the month the customer is living in and
+/// cards expire (and readiness is judged) by the date Stripe will charge them on.
 /// </summary>
 public sealed class StripeClock(StripeClient stripe, IOptions<StripeSettings> settings, TimeProvider time)
 {
