@@ -1,32 +1,10 @@
 using System.Data.Common;
-using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Cic.ServiceDefaults.Messaging;
 
 /// <summary>Wakes the outbox relay as soon as something was committed, instead of at its next poll.</summary>
-public sealed class OutboxSignal
-{
-    private readonly Channel<bool> _pending = Channel.CreateBounded<bool>(
-        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-
-    public void Notify() => _pending.Writer.TryWrite(true);
-
-    /// <summary>Waits for a notification or the timeout, whichever comes first.</summary>
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timer.CancelAfter(timeout);
-        try
-        {
-            await _pending.Reader.ReadAsync(timer.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            // the poll interval passed
-        }
-    }
-}
+public sealed class OutboxSignal : Wakeup;
 
 /// <summary>
 /// Signals the relay after every commit: an explicit transaction's, or an implicit one of

@@ -1,6 +1,6 @@
 using System.Data.Common;
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
+using Cic.ServiceDefaults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
@@ -15,7 +15,7 @@ public sealed class MeterPushSignal : DbTransactionInterceptor
 {
     private static readonly object Armed = new();
 
-    private readonly Channel<bool> _pushes = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Wakeup _pushes = new();
 
     /// <summary>Contexts whose open transaction recorded pushes; weak, so a context dropped without committing is forgotten.</summary>
     private readonly ConditionalWeakTable<DbContext, object> _waitingForCommit = new();
@@ -23,22 +23,10 @@ public sealed class MeterPushSignal : DbTransactionInterceptor
     /// <summary>Wake the pusher once <paramref name="db"/>'s current transaction commits.</summary>
     public void NotifyAfterCommit(DbContext db) => _waitingForCommit.AddOrUpdate(db, Armed);
 
-    public void Notify() => _pushes.Writer.TryWrite(true);
+    public void Notify() => _pushes.Notify();
 
     /// <summary>Waits for a new push or the timeout, whichever comes first.</summary>
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timer.CancelAfter(timeout);
-        try
-        {
-            await _pushes.Reader.ReadAsync(timer.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            // the poll interval passed
-        }
-    }
+    public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _pushes.WaitAsync(timeout, cancellationToken);
 
     public override void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Committed(eventData.Context);
 

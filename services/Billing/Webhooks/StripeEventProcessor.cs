@@ -1,5 +1,6 @@
 using Cic.Billing.Invoices;
 using Cic.Billing.PaymentMethods;
+using Cic.ServiceDefaults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -15,22 +16,7 @@ public sealed class WebhookSettings
 }
 
 /// <summary>Wakes the processor as soon as a webhook was stored.</summary>
-public sealed class StripeEventWakeup : IDisposable
-{
-    private readonly SemaphoreSlim _stored = new(0);
-
-    public void Notify()
-    {
-        if (_stored.CurrentCount == 0)
-        {
-            _stored.Release();
-        }
-    }
-
-    public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _stored.WaitAsync(timeout, cancellationToken);
-
-    public void Dispose() => _stored.Dispose();
-}
+public sealed class StripeEventWakeup : Wakeup;
 
 /// <summary>
 /// Processes stored Stripe events, each in its own transaction with its row locked (so instances
