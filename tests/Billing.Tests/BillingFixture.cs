@@ -27,7 +27,7 @@ public class BillingFixture() : ServiceFixture<BillingDb>("billing-db") // Any t
     public const string MeterEventName = "calls_handled_tests";
     public const long UnitAmount = 2; // cents per call
 
-    private readonly int _port = ServiceHost.FreePort();
+    private readonly int _port = LoopbackPort.Free();
 
     public StripeEmulatorHost Stripe { get; private set; } = null!;
 
@@ -193,6 +193,23 @@ public class BillingFixture() : ServiceFixture<BillingDb>("billing-db") // Any t
 
     public static async Task<List<CardResponse>> CardsAsync(HttpClient portal, Guid accountId) =>
         (await portal.GetFromJsonAsync<List<CardResponse>>($"/billing-accounts/{accountId}/payment-methods", TestContext.Current.CancellationToken))!;
+
+    /// <summary>The time on the fixture's test clock.</summary>
+    public async Task<DateTimeOffset> ClockNowAsync()
+    {
+        var clock = await StripeClient.V1.TestHelpers.TestClocks.GetAsync(Clock!.Id, cancellationToken: TestContext.Current.CancellationToken);
+        return new DateTimeOffset(DateTime.SpecifyKind(clock.FrozenTime, DateTimeKind.Utc));
+    }
+
+    /// <summary>Runs the test clock forward, with everything Stripe does meanwhile (renewals, finalization), and waits until it is done.</summary>
+    public async Task AdvanceClockAsync(DateTimeOffset to)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await StripeClient.V1.TestHelpers.TestClocks.AdvanceAsync(Clock!.Id, new TestClockAdvanceOptions { FrozenTime = to.UtcDateTime }, cancellationToken: ct);
+        await Eventually.IsTrue(
+            async () => (await StripeClient.V1.TestHelpers.TestClocks.GetAsync(Clock.Id, cancellationToken: ct)).Status == "ready",
+            $"the test clock to reach {to:O}");
+    }
 
     public Task<long> CountAsync(string sql) => Database.ScalarAsync<long>(sql);
 

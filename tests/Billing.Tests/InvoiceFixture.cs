@@ -6,7 +6,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Stripe;
 using Stripe.Billing;
-using Stripe.TestHelpers;
 
 namespace Cic.Billing.Tests;
 
@@ -22,21 +21,9 @@ public sealed class InvoiceFixture : BillingFixture
     // Mid-month, as a customer's first cycle usually starts.
     protected override DateTime? ClockStart => new DateTime(2026, 10, 14, 9, 30, 0, DateTimeKind.Utc);
 
-    public async Task<DateTimeOffset> ClockNowAsync()
-    {
-        var clock = await StripeClient.V1.TestHelpers.TestClocks.GetAsync(Clock!.Id, cancellationToken: Ct);
-        return new DateTimeOffset(DateTime.SpecifyKind(clock.FrozenTime, DateTimeKind.Utc));
-    }
-
     /// <summary>Runs the clock past the end of the current billing cycle and Stripe's finalization grace hour.</summary>
-    public async Task RunPastCycleEndAsync()
-    {
-        var target = BillingCycle.Containing(await ClockNowAsync()).End.AddHours(2);
-        await StripeClient.V1.TestHelpers.TestClocks.AdvanceAsync(Clock!.Id, new TestClockAdvanceOptions { FrozenTime = target.UtcDateTime }, cancellationToken: Ct);
-        await Eventually.IsTrue(
-            async () => (await StripeClient.V1.TestHelpers.TestClocks.GetAsync(Clock.Id, cancellationToken: Ct)).Status == "ready",
-            "the test clock to finish advancing");
-    }
+    public async Task RunPastCycleEndAsync() =>
+        await AdvanceClockAsync(BillingCycle.Containing(await ClockNowAsync()).End.AddHours(2));
 
     /// <summary>The account's customer and subscription, created as the usage push creates them.</summary>
     public async Task<BillingAccount> SubscribeAsync(Guid accountId)

@@ -8,7 +8,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
 using Stripe;
 using Stripe.Billing;
-using Stripe.TestHelpers;
 
 namespace Cic.Billing.Tests;
 
@@ -105,22 +104,6 @@ public abstract class UsagePushFixture : BillingFixture
     /// <summary>Stripe customers tagged with the account's id: the platform creates exactly one per paying account.</summary>
     public async Task<List<Customer>> CustomersTaggedAsync(Guid accountId) =>
         (await StripeClient.V1.Customers.SearchAsync(new CustomerSearchOptions { Query = $"metadata['cic_account_id']:'{accountId}'" }, cancellationToken: TestContext.Current.CancellationToken)).Data;
-
-    public async Task<DateTimeOffset> ClockNowAsync()
-    {
-        var clock = await StripeClient.V1.TestHelpers.TestClocks.GetAsync(Clock!.Id, cancellationToken: TestContext.Current.CancellationToken);
-        return new DateTimeOffset(DateTime.SpecifyKind(clock.FrozenTime, DateTimeKind.Utc));
-    }
-
-    /// <summary>Runs the test clock forward, with everything Stripe does meanwhile (renewals, finalization), and waits until it is done.</summary>
-    public async Task AdvanceClockAsync(DateTimeOffset to)
-    {
-        var ct = TestContext.Current.CancellationToken;
-        await StripeClient.V1.TestHelpers.TestClocks.AdvanceAsync(Clock!.Id, new TestClockAdvanceOptions { FrozenTime = to.UtcDateTime }, cancellationToken: ct);
-        await Eventually.IsTrue(
-            async () => (await StripeClient.V1.TestHelpers.TestClocks.GetAsync(Clock.Id, cancellationToken: ct)).Status == "ready",
-            $"the test clock to reach {to:O}");
-    }
 
     /// <summary>
     /// The customer's <c>subscription_cycle</c> invoice for the period ending at <paramref name="periodEnd"/>: finalized, or

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Cic.Testing;
 
@@ -23,9 +21,9 @@ public sealed class PrivateRabbitMqNode : IAsyncDisposable
         _script = Path.Combine(RepositoryRoot.Find(), "deploy", "local", "rabbitmq-node.sh");
         _name = $"t{Guid.NewGuid():N}"[..12];
         _directory = Path.Combine(Path.GetTempPath(), "cic-" + _name);
-        _amqpPort = FreePort();
-        _managementPort = FreePort();
-        _distributionPort = FreePort();
+        _amqpPort = LoopbackPort.Free();
+        _managementPort = LoopbackPort.Free();
+        _distributionPort = LoopbackPort.Free();
         Amqp = new Uri($"amqp://guest:guest@127.0.0.1:{_amqpPort}/");
     }
 
@@ -76,13 +74,6 @@ public sealed class PrivateRabbitMqNode : IAsyncDisposable
             throw new InvalidOperationException(
                 $"rabbitmq-node.sh {string.Join(' ', arguments)} failed ({process.ExitCode}): {await output}{await error}");
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

@@ -48,14 +48,6 @@ public sealed class ServiceHost<TEntryPoint> : IAsyncDisposable where TEntryPoin
 
 public static class ServiceHost
 {
-    /// <summary>A loopback port free at the moment of asking.</summary>
-    public static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>Starts the service and waits until <c>/health</c> says it is migrated and its queues are bound.</summary>
     /// <param name="databaseConnectionName">The service's connection-string name, e.g. <c>usage-db</c>.</param>
     /// <param name="database">Its database.</param>

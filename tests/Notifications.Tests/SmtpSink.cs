@@ -27,7 +27,7 @@ public sealed class SmtpSink : IAsyncDisposable
     {
         _script = Path.Combine(RepositoryRoot.Find(), "deploy", "local", "smtp-sink.py");
         Folder = Path.Combine(Path.GetTempPath(), $"cic-mail-{Guid.NewGuid():N}");
-        Port = FreePort();
+        Port = LoopbackPort.Free();
     }
 
     public int Port { get; }
@@ -172,12 +172,5 @@ public sealed class SmtpSink : IAsyncDisposable
         throw new InvalidOperationException(
             "The Notifications tests need a real SMTP server: Debian's python3-aiosmtpd, run by /usr/bin/python3. " +
             "Run the tests with ./cic test, which installs it, or install it yourself: apt-get install python3-aiosmtpd.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -42,7 +42,7 @@ public sealed class BusyMonthTests : IAsyncLifetime
         }
 
         _broker = await servers.CreateVirtualHostAsync("scale-out");
-        var billingPorts = new[] { ServiceHost.FreePort(), ServiceHost.FreePort() };
+        var billingPorts = new[] { LoopbackPort.Free(), LoopbackPort.Free() };
         _stripe = await StripeEmulatorHost.StartAsync(new StripeEmulatorOptions
         {
             WebhookUrl = $"http://127.0.0.1:{billingPorts[0]}/stripe/webhooks",

@@ -76,7 +76,7 @@ public sealed class RunningPlatform : IAsyncLifetime
         var ports = new Dictionary<string, int>();
         foreach (var name in ServiceNames.Append("StripeEmulator").Append("SmtpSink"))
         {
-            ports[name] = ServiceHost.FreePort();
+            ports[name] = LoopbackPort.Free();
         }
 
         Addresses = new ServiceAddresses(Local(ports["Accounts"]), Local(ports["Usage"]), Local(ports["Billing"]), Local(ports["Notifications"]));
