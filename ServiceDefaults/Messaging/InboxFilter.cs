@@ -62,23 +62,3 @@ public sealed partial class InboxFilter<TMessage>(
     [LoggerMessage(LogLevel.Information, "Message {MessageId} was already processed by {Consumer}; skipped")]
     private partial void LogDuplicate(Guid messageId, string consumer);
 }
-
-/// <summary>
-/// Message types whose consumers make themselves idempotent by a natural key (such as a call id)
-/// and must not take the inbox's transaction per message, e.g. because they consume in batches.
-/// The inbox filter is not attached for them at all, so their messages cost no scope or database
-/// context on the way in.
-/// </summary>
-public sealed class InboxExclusions
-{
-    private readonly HashSet<Type> _types = [];
-
-    public InboxExclusions Exclude<TMessage>()
-    {
-        _types.Add(typeof(TMessage));
-        return this;
-    }
-
-    public bool Contains(Type type) => _types.Contains(type)
-        || (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Batch<>));
-}

@@ -17,11 +17,9 @@ public static class MessagingExtensions
     /// </summary>
     /// <param name="builder">The service's builder.</param>
     /// <param name="consumers">Registers the service's consumers.</param>
-    /// <param name="inbox">Message types whose consumers dedupe by a natural key instead of the inbox.</param>
     public static IHostApplicationBuilder AddMessaging(
         this IHostApplicationBuilder builder,
-        Action<IBusRegistrationConfigurator>? consumers = null,
-        Action<InboxExclusions>? inbox = null)
+        Action<IBusRegistrationConfigurator>? consumers = null)
     {
         if (!builder.Services.Any(service => service.ServiceType == typeof(OutboxSignal)))
         {
@@ -29,8 +27,6 @@ public static class MessagingExtensions
             throw new InvalidOperationException("Call AddServiceDatabase before AddMessaging.");
         }
 
-        var exclusions = new InboxExclusions();
-        inbox?.Invoke(exclusions);
         builder.Services.AddOptions<MessagingOptions>().BindConfiguration("Messaging");
         builder.Services.AddSingleton<OutboxRelay>();
         builder.Services.AddHostedService(services => services.GetRequiredService<OutboxRelay>());
@@ -55,7 +51,7 @@ public static class MessagingExtensions
                 endpoint.UseMessageRetry(retry => retry
                     .Intervals(options.RetryIntervals)
                     .Ignore<InvalidMessageException>());
-                endpoint.UseConsumeFilter(typeof(InboxFilter<>), context, types => types.Exclude(exclusions.Contains));
+                endpoint.UseConsumeFilter(typeof(InboxFilter<>), context);
             });
 
             bus.UsingRabbitMq((context, rabbit) =>

@@ -11,10 +11,8 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddServiceDatabase<UsageDb>("usage-db");
-builder.AddMessaging(
-    bus => bus.AddCallIngestion().AddAccountsProjection(),
-    inbox => inbox.ExcludeCallIngestion());
-builder.Services.AddCallRecording();
+builder.AddMessaging(bus => bus.AddAccountsProjection());
+builder.AddCallIngestion();
 builder.Services.AddTallyPublishing();
 builder.Services.AddValidation();
 

@@ -87,6 +87,40 @@ public sealed class TestVirtualHost : IAsyncDisposable
         }).ToList();
     }
 
+    /// <summary>
+    /// The client-given names of the connections to this virtual host. The management API lists a new
+    /// connection a moment after it opens.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ConnectionNamesAsync() =>
+        (await ConnectionsAsync()).Select(connection => connection.ClientName).ToList();
+
+    /// <summary>
+    /// Closes, as a broker restart or a network fault would, every client connection to this virtual host
+    /// whose name contains <paramref name="nameContains"/>; returns how many it closed.
+    /// </summary>
+    public async Task<int> CloseConnectionsAsync(string nameContains)
+    {
+        var closed = 0;
+        foreach (var (name, clientName) in await ConnectionsAsync())
+        {
+            if (clientName.Contains(nameContains, StringComparison.Ordinal))
+            {
+                (await _management.DeleteAsync($"api/connections/{Uri.EscapeDataString(name)}")).EnsureSuccessStatusCode();
+                closed++;
+            }
+        }
+
+        return closed;
+    }
+
+    private async Task<IReadOnlyList<(string Name, string ClientName)>> ConnectionsAsync()
+    {
+        using var json = JsonDocument.Parse(await _management.GetStringAsync($"api/vhosts/{Uri.EscapeDataString(Name)}/connections"));
+        return json.RootElement.EnumerateArray().Select(connection => (
+            connection.GetProperty("name").GetString()!,
+            connection.TryGetProperty("client_properties", out var client) && client.TryGetProperty("connection_name", out var name) ? name.GetString() ?? "" : "")).ToList();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _management.DeleteAsync($"api/vhosts/{Uri.EscapeDataString(Name)}");

@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Cic.StripeEmulator.Hosting;
 using Cic.Testing;
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
 using Stripe;
 using Stripe.Billing;
@@ -184,6 +186,9 @@ public sealed class BusyMonthTests : IAsyncLifetime
             var pair = _instances.Where(i => i.Name.StartsWith(service, StringComparison.Ordinal)).ToList();
             Assert.All(pair, i => Assert.True(i.Consumed.Total > 0, $"{i.Name} consumed nothing: {i.Consumed}"));
         }
+
+        // Calls come off their own queues (not through MassTransit): both Usage instances stored some.
+        Assert.All(_instances.Where(i => i.Name.StartsWith("usage", StringComparison.Ordinal)), i => Assert.True(i.Consumed.StoredCalls > 0, $"{i.Name} stored no calls: {i.Consumed}"));
     }
 
     public async ValueTask DisposeAsync()
@@ -206,7 +211,12 @@ public sealed class BusyMonthTests : IAsyncLifetime
     {
         var consumed = new ConsumedMessages();
         var host = await ServiceHost.StartAsync<TEntryPoint>(connectionName, database, _broker, settings, services => services.AddConsumeObserver(_ => consumed), port);
-        return new Instance(name, host.Client, host.DisposeAsync, consumed);
+        consumed.CountStoredCalls(host.Services.GetRequiredService<IMeterFactory>());
+        return new Instance(name, host.Client, async () =>
+        {
+            await host.DisposeAsync();
+            consumed.Dispose();
+        }, consumed);
     }
 
     /// <summary>A client of the <paramref name="n"/>th instance (modulo two) of a service: requests alternate between instances.</summary>
@@ -353,12 +363,32 @@ public sealed class BusyMonthTests : IAsyncLifetime
 
     private sealed record Instance(string Name, Func<string?, HttpClient> Client, Func<ValueTask> DisposeAsync, ConsumedMessages Consumed);
 
-    /// <summary>Messages an instance consumed, by type: evidence that competing consumers shared the work.</summary>
-    private sealed class ConsumedMessages : IConsumeObserver
+    /// <summary>
+    /// Messages an instance consumed, by type, and the calls it stored (Usage's <c>cic.usage.calls.stored</c>
+    /// counter of that instance's meters): evidence that competing consumers shared the work.
+    /// </summary>
+    private sealed class ConsumedMessages : IConsumeObserver, IDisposable
     {
         private readonly ConcurrentDictionary<string, int> _byType = new();
+        private readonly MeterListener _meters = new();
+        private long _storedCalls;
 
         public int Total => _byType.Values.Sum();
+
+        public long StoredCalls => Interlocked.Read(ref _storedCalls);
+
+        public void CountStoredCalls(IMeterFactory instanceMeters)
+        {
+            _meters.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Scope == instanceMeters && instrument.Name == "cic.usage.calls.stored")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _meters.SetMeasurementEventCallback<long>((_, calls, _, _) => Interlocked.Add(ref _storedCalls, calls));
+            _meters.Start();
+        }
 
         public Task PreConsume<T>(ConsumeContext<T> context) where T : class => Task.CompletedTask;
 
@@ -370,6 +400,8 @@ public sealed class BusyMonthTests : IAsyncLifetime
 
         public Task ConsumeFault<T>(ConsumeContext<T> context, Exception exception) where T : class => Task.CompletedTask;
 
-        public override string ToString() => string.Join(", ", _byType.Select(p => $"{p.Key}={p.Value}"));
+        public void Dispose() => _meters.Dispose();
+
+        public override string ToString() => string.Join(", ", _byType.Select(p => $"{p.Key}={p.Value}")) + $"; calls stored={StoredCalls}";
     }
 }

@@ -11,13 +11,12 @@ namespace Cic.Usage.Calls;
 /// only the rows actually inserted are added to the tallies. Offering the same calls again — a
 /// redelivery, a producer's retry, an overlapping batch — inserts and counts nothing.
 /// </summary>
-public sealed partial class CallRecorder(UsageDb db, TimeProvider time, ILogger<CallRecorder> log)
+public sealed class CallRecorder(UsageDb db, TimeProvider time)
 {
-    private const int MaxAttempts = 5;
-
     // unnest yields the rows in array order, which is key order (sorted below): concurrent batches
     // then take their row locks in the same order and cannot deadlock on the calls' key. The
-    // tallies are upserted in (company, window) order for the same reason.
+    // tallies are upserted in (company, window) order for the same reason. (The caller still
+    // retries a deadlock: the statement is idempotent.)
     private const string Sql = """
         WITH inserted AS (
             INSERT INTO calls (source_system, call_id, company_id, handled_at, duration_ms, received_at)
@@ -37,7 +36,7 @@ public sealed partial class CallRecorder(UsageDb db, TimeProvider time, ILogger<
         SELECT count(*) FROM inserted
         """;
 
-    /// <summary>Stores the calls that are new and tallies them; returns how many were new.</summary>
+    /// <summary>Stores the calls that are new and tallies them, in one transaction; returns how many were new.</summary>
     public async Task<int> RecordAsync(IReadOnlyCollection<HandledCall> calls, CancellationToken cancellationToken)
     {
         var offered = Distinct(calls);
@@ -60,32 +59,19 @@ public sealed partial class CallRecorder(UsageDb db, TimeProvider time, ILogger<
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
-            for (var attempt = 1; ; attempt++)
+            await using var command = new NpgsqlCommand(Sql, connection)
             {
-                try
+                Parameters =
                 {
-                    await using var command = new NpgsqlCommand(Sql, connection)
-                    {
-                        Parameters =
-                        {
-                            new NpgsqlParameter<string[]> { TypedValue = sources, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
-                            new NpgsqlParameter<string[]> { TypedValue = ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
-                            new NpgsqlParameter<Guid[]> { TypedValue = companies },
-                            new NpgsqlParameter<DateTime[]> { TypedValue = handledAt, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz },
-                            new NpgsqlParameter<long[]> { TypedValue = durations },
-                            new NpgsqlParameter<DateTime> { TypedValue = time.GetUtcNow().UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
-                        },
-                    };
-                    var inserted = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
-                    return (int)inserted;
-                }
-                catch (PostgresException e) when (IsTransientConflict(e) && attempt < MaxAttempts)
-                {
-                    // Key-ordered batches should not deadlock, but a retry is cheap and the statement is idempotent.
-                    LogRetrying(e.SqlState, attempt, offered.Length);
-                    await Task.Delay(TimeSpan.FromMilliseconds(20 * attempt), cancellationToken);
-                }
-            }
+                    new NpgsqlParameter<string[]> { TypedValue = sources, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                    new NpgsqlParameter<string[]> { TypedValue = ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                    new NpgsqlParameter<Guid[]> { TypedValue = companies },
+                    new NpgsqlParameter<DateTime[]> { TypedValue = handledAt, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz },
+                    new NpgsqlParameter<long[]> { TypedValue = durations },
+                    new NpgsqlParameter<DateTime> { TypedValue = time.GetUtcNow().UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+                },
+            };
+            return (int)(long)(await command.ExecuteScalarAsync(cancellationToken))!;
         }
         finally
         {
@@ -113,10 +99,4 @@ public sealed partial class CallRecorder(UsageDb db, TimeProvider time, ILogger<
         });
         return [.. distinct];
     }
-
-    private static bool IsTransientConflict(PostgresException e) =>
-        e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure;
-
-    [LoggerMessage(LogLevel.Warning, "Storing {Calls} calls hit {SqlState} (attempt {Attempt}); retrying")]
-    private partial void LogRetrying(string sqlState, int attempt, int calls);
 }

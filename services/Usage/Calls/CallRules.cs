@@ -1,8 +1,4 @@
 using Cic.Contracts.Calls;
-using Cic.ServiceDefaults.Messaging;
-using MassTransit;
-using MassTransit.Configuration;
-using Microsoft.Extensions.Options;
 
 namespace Cic.Usage.Calls;
 
@@ -63,28 +59,4 @@ public static class CallRules
 
     public static HandledCall ToHandledCall(this CallHandled message) =>
         new(message.SourceSystem, message.CallId, message.CompanyId, message.HandledAt, message.DurationMs);
-}
-
-/// <summary>
-/// Refuses an invalid message on its own, before it joins a batch: it goes to the endpoint's
-/// <c>_error</c> queue with the reason, and the valid messages it arrived with are stored as usual.
-/// (A batch consumer that threw would fail every message of its batch.)
-/// </summary>
-public sealed class CallValidationFilter<TMessage>(
-    Func<TMessage, DateTimeOffset, TimeSpan, string?> validate,
-    TimeProvider time,
-    IOptions<IngestOptions> options) : IFilter<ConsumeContext<TMessage>>, IPipeSpecification<ConsumeContext<TMessage>>
-    where TMessage : class
-{
-    public Task Send(ConsumeContext<TMessage> context, IPipe<ConsumeContext<TMessage>> next)
-    {
-        var problem = validate(context.Message, time.GetUtcNow(), options.Value.MaxClockSkew);
-        return problem is null ? next.Send(context) : throw new InvalidMessageException(problem);
-    }
-
-    public void Probe(ProbeContext context) => context.CreateFilterScope("call-validation");
-
-    public void Apply(IPipeBuilder<ConsumeContext<TMessage>> builder) => builder.AddFilter(this);
-
-    public IEnumerable<ValidationResult> Validate() => [];
 }
