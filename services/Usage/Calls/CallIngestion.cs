@@ -27,7 +27,7 @@ public static class CallIngestion
     /// <summary>Reading, storing and tallying calls from both call queues, reported by <c>/health</c> as <c>call-queues</c>.</summary>
     public static IHostApplicationBuilder AddCallIngestion(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section);
+        builder.Services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddScoped<CallRecorder>();
         builder.Services.AddSingleton<CallIngestionMetrics>();
         builder.Services.AddSingleton<CallQueues>();

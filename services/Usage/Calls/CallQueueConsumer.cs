@@ -83,7 +83,17 @@ internal sealed partial class CallQueueConsumer : AsyncDefaultBasicConsumer
         CancellationToken cancellationToken = default)
     {
         // The body is only valid during this call: read it now, and keep a copy for the error queue.
-        var message = _contract.Read(body.Span, properties.ContentType, _time.GetUtcNow(), _options.MaxClockSkew);
+        CallMessage message;
+        try
+        {
+            message = _contract.Read(body.Span, properties.ContentType, _time.GetUtcNow(), _options.MaxClockSkew);
+        }
+        catch (Exception e)
+        {
+            // Whatever a body holds, it must not stop the queue: refuse it with what went wrong.
+            message = CallMessage.Refused($"the message could not be read: {e.Message}");
+        }
+
         _deliveries.Writer.TryWrite(new Delivery(deliveryTag, message, body.ToArray(), properties));
         return Task.CompletedTask;
     }
