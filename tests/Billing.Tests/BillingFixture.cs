@@ -72,7 +72,8 @@ public class BillingFixture() : ServiceFixture<BillingDb>("billing-db") // Any t
         options.WebhookSecret = WebhookSecret;
         Stripe = await StripeEmulatorHost.StartAsync(options);
         StripeClient = Stripe.CreateClient();
-        await CreateCatalogAsync();
+        // What finance sets up once in Stripe's dashboard.
+        (Meter, Price) = await StripeClient.CreateCallsCatalogAsync(MeterEventName, PriceLookupKey, UnitAmount);
         if (ClockStart is { } start)
         {
             Clock = await StripeClient.V1.TestHelpers.TestClocks.CreateAsync(new TestClockCreateOptions { FrozenTime = start, Name = "billing tests" });
@@ -86,28 +87,6 @@ public class BillingFixture() : ServiceFixture<BillingDb>("billing-db") // Any t
         await base.DisposeAsync();
         await Stripe.DisposeAsync();
         GC.SuppressFinalize(this);
-    }
-
-    /// <summary>What finance sets up once in Stripe's dashboard: a sum meter of calls and a metered monthly price on it.</summary>
-    private async Task CreateCatalogAsync()
-    {
-        Meter = await StripeClient.V1.Billing.Meters.CreateAsync(new MeterCreateOptions
-        {
-            DisplayName = "Calls handled",
-            EventName = MeterEventName,
-            DefaultAggregation = new MeterDefaultAggregationOptions { Formula = "sum" },
-            CustomerMapping = new MeterCustomerMappingOptions { EventPayloadKey = "stripe_customer_id", Type = "by_id" },
-            ValueSettings = new MeterValueSettingsOptions { EventPayloadKey = "value" },
-        });
-        var product = await StripeClient.V1.Products.CreateAsync(new ProductCreateOptions { Name = "Calls handled" });
-        Price = await StripeClient.V1.Prices.CreateAsync(new PriceCreateOptions
-        {
-            Currency = "usd",
-            Product = product.Id,
-            UnitAmount = UnitAmount,
-            LookupKey = PriceLookupKey,
-            Recurring = new PriceRecurringOptions { Interval = "month", UsageType = "metered", Meter = Meter.Id },
-        });
     }
 
     /// <summary>Publishes an event as its producer's outbox relay does: the event id is the message id.</summary>
@@ -202,14 +181,8 @@ public class BillingFixture() : ServiceFixture<BillingDb>("billing-db") // Any t
     }
 
     /// <summary>Runs the test clock forward, with everything Stripe does meanwhile (renewals, finalization), and waits until it is done.</summary>
-    public async Task AdvanceClockAsync(DateTimeOffset to)
-    {
-        var ct = TestContext.Current.CancellationToken;
-        await StripeClient.V1.TestHelpers.TestClocks.AdvanceAsync(Clock!.Id, new TestClockAdvanceOptions { FrozenTime = to.UtcDateTime }, cancellationToken: ct);
-        await Eventually.IsTrue(
-            async () => (await StripeClient.V1.TestHelpers.TestClocks.GetAsync(Clock.Id, cancellationToken: ct)).Status == "ready",
-            $"the test clock to reach {to:O}");
-    }
+    public Task AdvanceClockAsync(DateTimeOffset to) =>
+        StripeClient.AdvanceTestClockAsync(Clock!.Id, to, Eventually.DefaultTimeout, TestContext.Current.CancellationToken);
 
     public Task<long> CountAsync(string sql) => Database.ScalarAsync<long>(sql);
 

@@ -52,7 +52,7 @@ public sealed class BusyMonthTests : IAsyncLifetime
             WebhookRetrySeconds = [0.5, 1, 2, 5],
         });
         _stripeClient = _stripe.CreateClient();
-        await CreateCatalogAsync();
+        await _stripeClient.CreateCallsCatalogAsync("calls_handled", "cic_calls_handled", unitAmount: 2, Ct);
         // Every webhook goes to both Billing instances: each event must still be processed once.
         var second = _stripe.AddWebhookEndpoint($"http://127.0.0.1:{billingPorts[1]}/stripe/webhooks");
         _clock = await _stripeClient.V1.TestHelpers.TestClocks.CreateAsync(new TestClockCreateOptions { FrozenTime = DateTime.UtcNow, Name = "busy month" }, cancellationToken: Ct);
@@ -324,41 +324,13 @@ public sealed class BusyMonthTests : IAsyncLifetime
     private async Task<DateTime> ClockNowAsync() =>
         (await _stripeClient.V1.TestHelpers.TestClocks.GetAsync(_clock.Id, cancellationToken: Ct)).FrozenTime;
 
-    private async Task AdvanceClockAsync(DateTimeOffset to)
-    {
-        await _stripeClient.V1.TestHelpers.TestClocks.AdvanceAsync(_clock.Id, new TestClockAdvanceOptions { FrozenTime = to.UtcDateTime }, cancellationToken: Ct);
-        await Eventually.Returns(
-            async () => (await _stripeClient.V1.TestHelpers.TestClocks.GetAsync(_clock.Id, cancellationToken: Ct)).Status,
-            status => status == "ready",
-            "the test clock to be ready",
-            TimeSpan.FromSeconds(60));
-    }
+    private Task<TestClock> AdvanceClockAsync(DateTimeOffset to) =>
+        _stripeClient.AdvanceTestClockAsync(_clock.Id, to, TimeSpan.FromSeconds(60), Ct);
 
     private DateTimeOffset BillingCycleEnd()
     {
         var start = _clock.FrozenTime;
         return new DateTimeOffset(start.Year, start.Month, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(1);
-    }
-
-    private async Task CreateCatalogAsync()
-    {
-        var meter = await _stripeClient.V1.Billing.Meters.CreateAsync(new MeterCreateOptions
-        {
-            DisplayName = "Calls handled",
-            EventName = "calls_handled",
-            DefaultAggregation = new MeterDefaultAggregationOptions { Formula = "sum" },
-            CustomerMapping = new MeterCustomerMappingOptions { EventPayloadKey = "stripe_customer_id", Type = "by_id" },
-            ValueSettings = new MeterValueSettingsOptions { EventPayloadKey = "value" },
-        }, cancellationToken: Ct);
-        var product = await _stripeClient.V1.Products.CreateAsync(new ProductCreateOptions { Name = "Calls handled" }, cancellationToken: Ct);
-        await _stripeClient.V1.Prices.CreateAsync(new PriceCreateOptions
-        {
-            Currency = "usd",
-            Product = product.Id,
-            UnitAmount = 2,
-            LookupKey = "cic_calls_handled",
-            Recurring = new PriceRecurringOptions { Interval = "month", UsageType = "metered", Meter = meter.Id },
-        }, cancellationToken: Ct);
     }
 
     private sealed record Instance(string Name, Func<string?, HttpClient> Client, Func<ValueTask> DisposeAsync, ConsumedMessages Consumed);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Cic.Testing;
 using Stripe;
 using Stripe.TestHelpers;
 
@@ -44,26 +45,8 @@ public sealed class StripeSide : IDisposable
     }
 
     /// <summary>What finance sets up once in Stripe's dashboard: a sum meter of calls and a metered monthly price on it (as <c>./cic up</c> does for the emulator).</summary>
-    public async Task CreateCatalogAsync(string meterEventName, string priceLookupKey, long unitAmount, CancellationToken cancellationToken = default)
-    {
-        var meter = await Client.V1.Billing.Meters.CreateAsync(new Stripe.Billing.MeterCreateOptions
-        {
-            DisplayName = "Calls handled",
-            EventName = meterEventName,
-            DefaultAggregation = new Stripe.Billing.MeterDefaultAggregationOptions { Formula = "sum" },
-            CustomerMapping = new Stripe.Billing.MeterCustomerMappingOptions { EventPayloadKey = "stripe_customer_id", Type = "by_id" },
-            ValueSettings = new Stripe.Billing.MeterValueSettingsOptions { EventPayloadKey = "value" },
-        }, cancellationToken: cancellationToken);
-        var product = await Client.V1.Products.CreateAsync(new ProductCreateOptions { Name = "Calls handled" }, cancellationToken: cancellationToken);
-        await Client.V1.Prices.CreateAsync(new PriceCreateOptions
-        {
-            Currency = "usd",
-            Product = product.Id,
-            UnitAmount = unitAmount,
-            LookupKey = priceLookupKey,
-            Recurring = new PriceRecurringOptions { Interval = "month", UsageType = "metered", Meter = meter.Id },
-        }, cancellationToken: cancellationToken);
-    }
+    public Task CreateCatalogAsync(string meterEventName, string priceLookupKey, long unitAmount, CancellationToken cancellationToken = default) =>
+        Client.CreateCallsCatalogAsync(meterEventName, priceLookupKey, unitAmount, cancellationToken);
 
     /// <summary>A test clock standing still at <paramref name="frozenAt"/>; customers put on it live at its time.</summary>
     public Task<TestClock> CreateTestClockAsync(DateTimeOffset frozenAt, string name, CancellationToken cancellationToken = default) =>
@@ -73,26 +56,8 @@ public sealed class StripeSide : IDisposable
         Client.V1.TestHelpers.TestClocks.GetAsync(clockId, cancellationToken: cancellationToken);
 
     /// <summary>Moves the clock to <paramref name="to"/> and waits until Stripe has run everything due by then (renewals, invoices, charges): status <c>ready</c>.</summary>
-    public async Task AdvanceTestClockAsync(string clockId, DateTimeOffset to, TimeSpan timeout, CancellationToken cancellationToken = default)
-    {
-        await Client.V1.TestHelpers.TestClocks.AdvanceAsync(clockId, new TestClockAdvanceOptions { FrozenTime = to.UtcDateTime }, cancellationToken: cancellationToken);
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var clock = await TestClockAsync(clockId, cancellationToken);
-            if (clock.Status == "ready")
-            {
-                return;
-            }
-
-            if (clock.Status == "internal_failure" || DateTime.UtcNow > deadline)
-            {
-                throw new InvalidOperationException($"Test clock {clockId} is '{clock.Status}' after advancing to {to:O}.");
-            }
-
-            await Task.Delay(250, cancellationToken);
-        }
-    }
+    public Task AdvanceTestClockAsync(string clockId, DateTimeOffset to, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        Client.AdvanceTestClockAsync(clockId, to, timeout, cancellationToken);
 
     /// <summary>Stripe's dashboard: refund (part of) a paid invoice to the card. Finance does this in Stripe, never in the portal.</summary>
     public Task RefundInDashboardAsync(string invoiceId, long? amount = null, CancellationToken cancellationToken = default) =>
