@@ -84,7 +84,7 @@ public sealed partial class OutboxRelay(
             {
                 message.Attempts++;
                 message.LastError = failure.Length > 2000 ? failure[..2000] : failure;
-                message.NextAttemptAt = sentAt + RetryDelay(message.Attempts);
+                message.NextAttemptAt = sentAt + ExponentialBackoff.After(message.Attempts, TimeSpan.FromSeconds(2), _options.OutboxMaxRetryDelay);
             }
         }
 
@@ -119,12 +119,6 @@ public sealed partial class OutboxRelay(
             activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             return $"{e.GetType().Name}: {e.Message}";
         }
-    }
-
-    private TimeSpan RetryDelay(int attempts)
-    {
-        var exponential = TimeSpan.FromSeconds(Math.Pow(2, Math.Min(attempts, 16)));
-        return exponential < _options.OutboxMaxRetryDelay ? exponential : _options.OutboxMaxRetryDelay;
     }
 
     [LoggerMessage(LogLevel.Warning, "Outbox relay pass failed; trying again")]

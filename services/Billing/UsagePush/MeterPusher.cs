@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Cic.Billing.Accounts;
+using Cic.ServiceDefaults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -25,8 +26,7 @@ public sealed class UsagePushSettings
     [Range(1, 10_000)]
     public int BatchSize { get; set; } = 500;
 
-    public TimeSpan Backoff(int attempts) =>
-        TimeSpan.FromTicks((long)Math.Min(MaxRetryDelay.Ticks, RetryDelay.Ticks * Math.Pow(2, Math.Clamp(attempts - 1, 0, 30))));
+    public TimeSpan Backoff(int attempts) => ExponentialBackoff.After(attempts, RetryDelay, MaxRetryDelay);
 }
 
 /// <summary>

@@ -90,7 +90,7 @@ public sealed partial class StripeEventProcessor(
         {
             await transaction.RollbackAsync(CancellationToken.None);
             var attempts = stripeEvent.Attempts + 1;
-            var retryAt = time.GetUtcNow() + TimeSpan.FromSeconds(Math.Min(600, Math.Pow(2, attempts)));
+            var retryAt = time.GetUtcNow() + ExponentialBackoff.After(attempts, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(10));
             LogEventFailed(e, stripeEvent.Id, stripeEvent.Type, attempts, retryAt);
             var error = e.Message.Length > 2000 ? e.Message[..2000] : e.Message;
             // Another worker may have processed it since the rollback released the row: leave that alone.

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Cic.ServiceDefaults;
 
 namespace Cic.Notifications.Email;
 
@@ -44,9 +45,5 @@ public sealed class EmailOptions
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>The wait before attempt <paramref name="attempts"/> + 1, after <paramref name="attempts"/> failures.</summary>
-    public TimeSpan RetryDelay(int attempts)
-    {
-        var delay = RetryBaseDelay * Math.Pow(2, Math.Min(attempts - 1, 20));
-        return delay < MaxRetryDelay ? delay : MaxRetryDelay;
-    }
+    public TimeSpan RetryDelay(int attempts) => ExponentialBackoff.After(attempts, RetryBaseDelay, MaxRetryDelay);
 }

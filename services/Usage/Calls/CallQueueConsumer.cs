@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
 using Cic.Contracts.Calls;
+using Cic.ServiceDefaults;
 using Npgsql;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
@@ -18,6 +19,7 @@ namespace Cic.Usage.Calls;
 /// </summary>
 internal sealed partial class CallQueueConsumer : AsyncDefaultBasicConsumer
 {
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(10);
 
     private readonly Channel<Delivery> _deliveries = System.Threading.Channels.Channel.CreateUnbounded<Delivery>(
@@ -213,7 +215,7 @@ internal sealed partial class CallQueueConsumer : AsyncDefaultBasicConsumer
             }
             catch (Exception e) when (!stopping.IsCancellationRequested)
             {
-                var delay = TimeSpan.FromMilliseconds(Math.Min(MaxRetryDelay.TotalMilliseconds, 100 * Math.Pow(2, attempt)));
+                var delay = ExponentialBackoff.After(attempt, FirstRetryDelay, MaxRetryDelay);
                 LogStoreFailed(e, _contract.Queue, calls.Count, attempt, delay);
                 await Task.Delay(delay, _time, stopping);
             }

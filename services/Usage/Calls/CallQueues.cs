@@ -1,3 +1,4 @@
+using Cic.ServiceDefaults;
 using Cic.ServiceDefaults.Persistence;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -21,6 +22,7 @@ public sealed partial class CallQueues(
     TimeProvider time,
     ILogger<CallQueues> log) : BackgroundService, IHealthCheck
 {
+    private static readonly TimeSpan FirstReconnectDelay = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan MaxReconnectDelay = TimeSpan.FromSeconds(15);
     private static readonly Dictionary<string, object?> QuorumQueue = new() { ["x-queue-type"] = "quorum" };
 
@@ -53,7 +55,7 @@ public sealed partial class CallQueues(
             {
                 failures++;
                 _notConsuming = $"reconnecting after: {e.Message}";
-                var delay = TimeSpan.FromMilliseconds(Math.Min(MaxReconnectDelay.TotalMilliseconds, 250 * Math.Pow(2, failures - 1)));
+                var delay = ExponentialBackoff.After(failures, FirstReconnectDelay, MaxReconnectDelay);
                 LogSessionFailed(e, delay);
                 try
                 {
