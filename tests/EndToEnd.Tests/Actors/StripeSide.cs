@@ -8,7 +8,7 @@ namespace Cic.EndToEnd.Tests.Actors;
 /// <summary>
 /// What happens at Stripe, outside the platform: the card form the portal opens (Stripe.js sends the card
 /// straight to Stripe), finance's dashboard (catalog, refunds), the card networks (expiry, declines) and
-/// test clocks. Here Stripe is the project's emulator (tests/StripeEmulator), reached as Stripe is:
+/// test clocks. Here Stripe is the project's emulator (dev/StripeEmulator), reached as Stripe is:
 /// Stripe.net over HTTP, plus the emulator's control endpoints for what only Stripe's own side can do.
 /// </summary>
 public sealed class StripeSide : IDisposable

@@ -55,7 +55,7 @@ internal sealed class StripeApiException : Exception
         new(401, "invalid_request_error", message, null, null);
 
     public static StripeApiException NotFoundRoute(string method, string path) =>
-        new(404, "invalid_request_error", $"Unrecognized request URL ({method}: {path}). The Stripe emulator does not implement this endpoint; see tests/StripeEmulator/README.md.", null, null);
+        new(404, "invalid_request_error", $"Unrecognized request URL ({method}: {path}). The Stripe emulator does not implement this endpoint; see dev/StripeEmulator/README.md.", null, null);
 
     public static StripeApiException Card(string message, string code, string? declineCode, string? param = null) =>
         new(402, "card_error", message, code, param) { DeclineCode = declineCode };
