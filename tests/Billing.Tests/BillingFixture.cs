@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using Cic.Billing.PaymentMethods;
 using Cic.Contracts;
 using Cic.Contracts.Accounts;
+using Cic.StripeEmulator.Dashboard;
 using Cic.StripeEmulator.Hosting;
 using Cic.Testing;
 using MassTransit;
@@ -70,10 +71,15 @@ public class BillingFixture() : ServiceFixture<BillingDb>("billing-db") // Any t
         var options = EmulatorOptions;
         options.WebhookUrl = $"http://127.0.0.1:{_port}/stripe/webhooks";
         options.WebhookSecret = WebhookSecret;
+        // What finance sets up once in Stripe's dashboard, which the emulator creates as it starts.
+        options.Dashboard = new DashboardOptions
+        {
+            Calls = new CallsCatalogOptions { MeterEventName = MeterEventName, PriceLookupKey = PriceLookupKey, UnitAmount = UnitAmount },
+        };
         Stripe = await StripeEmulatorHost.StartAsync(options);
         StripeClient = Stripe.CreateClient();
-        // What finance sets up once in Stripe's dashboard.
-        (Meter, Price) = await StripeClient.CreateCallsCatalogAsync(MeterEventName, PriceLookupKey, UnitAmount);
+        Meter = (await StripeClient.V1.Billing.Meters.ListAsync()).Single(m => m.EventName == MeterEventName);
+        Price = (await StripeClient.V1.Prices.ListAsync(new PriceListOptions { LookupKeys = [PriceLookupKey] })).Single();
         if (ClockStart is { } start)
         {
             Clock = await StripeClient.V1.TestHelpers.TestClocks.CreateAsync(new TestClockCreateOptions { FrozenTime = start, Name = "billing tests" });

@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Cic.StripeEmulator.Dashboard;
 using Cic.StripeEmulator.Hosting;
 using Cic.Testing;
 using MassTransit;
@@ -50,9 +51,9 @@ public sealed class BusyMonthTests : IAsyncLifetime
             WebhookUrl = $"http://127.0.0.1:{billingPorts[0]}/stripe/webhooks",
             WebhookSecret = WebhookSecret,
             WebhookRetrySeconds = [0.5, 1, 2, 5],
+            Dashboard = new DashboardOptions { Calls = new CallsCatalogOptions() },
         });
         _stripeClient = _stripe.CreateClient();
-        await _stripeClient.CreateCallsCatalogAsync("calls_handled", "cic_calls_handled", unitAmount: 2, Ct);
         // Every webhook goes to both Billing instances: each event must still be processed once.
         var second = _stripe.AddWebhookEndpoint($"http://127.0.0.1:{billingPorts[1]}/stripe/webhooks");
         _clock = await _stripeClient.V1.TestHelpers.TestClocks.CreateAsync(new TestClockCreateOptions { FrozenTime = DateTime.UtcNow, Name = "busy month" }, cancellationToken: Ct);

@@ -2,6 +2,7 @@ using Cic.StripeEmulator.Api;
 using Cic.StripeEmulator.Billing;
 using Cic.StripeEmulator.Control;
 using Cic.StripeEmulator.CreditNotes;
+using Cic.StripeEmulator.Dashboard;
 using Cic.StripeEmulator.Customers;
 using Cic.StripeEmulator.Events;
 using Cic.StripeEmulator.Invoices;
@@ -12,6 +13,8 @@ using Cic.StripeEmulator.SetupIntents;
 using Cic.StripeEmulator.State;
 using Cic.StripeEmulator.Subscriptions;
 using Cic.StripeEmulator.TestClocks;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace Cic.StripeEmulator.Hosting;
 
@@ -23,10 +26,19 @@ public static class StripeEmulatorApp
     /// <summary>Standalone: options come from configuration (<c>Emulator:*</c>, e.g. env <c>Emulator__WebhookUrl</c>).</summary>
     public static WebApplication Create(string[] args)
     {
-        // appsettings.json sits next to the dll; `./cic up` starts it from the repository root.
+        // appsettings.json sits next to the dll, wherever it is started from.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         var options = FromConfiguration(builder.Configuration.GetSection(ConfigurationSection));
         return Build(builder, options);
+    }
+
+    /// <summary>Starts listening, then creates the configured dashboard set-up (<see cref="DashboardOptions"/>); returns the address.</summary>
+    public static async Task<Uri> StartAsync(WebApplication app, CancellationToken cancellationToken = default)
+    {
+        await app.StartAsync(cancellationToken);
+        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        await app.Services.GetRequiredService<DashboardSetup>().ApplyAsync(address, cancellationToken);
+        return address;
     }
 
     internal static WebApplication Build(WebApplicationBuilder builder, StripeEmulatorOptions options)
@@ -47,6 +59,7 @@ public static class StripeEmulatorApp
         services.AddSingleton<SubscriptionService>();
         services.AddSingleton<CreditNoteService>();
         services.AddSingleton<BillingScheduler>();
+        services.AddSingleton<DashboardSetup>();
         services.AddHostedService<RealTimeScheduler>();
 
         AddEndpoints<CustomersEndpoints>(services);
@@ -64,7 +77,9 @@ public static class StripeEmulatorApp
 
         var app = builder.Build();
         app.UseMiddleware<StripePipeline>();
-        app.MapGet("/health", () => Results.Ok(new { status = "ok" }));
+        app.MapGet("/health", (DashboardSetup dashboard) => dashboard.Done
+            ? Results.Ok(new { status = "ok" })
+            : Results.Json(new { status = "setting up" }, statusCode: StatusCodes.Status503ServiceUnavailable));
 
         var router = new StripeRouter(app, app.Services.GetRequiredService<EmulatorState>(), app.Services.GetRequiredService<ObjectRenderer>());
         foreach (var endpoints in app.Services.GetServices<IApiEndpoints>())

@@ -46,9 +46,7 @@ public sealed class StripeEmulatorHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var app = StripeEmulatorApp.Build(builder, options ?? new StripeEmulatorOptions());
-        await app.StartAsync(cancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new StripeEmulatorHost(app, new Uri(address));
+        return new StripeEmulatorHost(app, await StripeEmulatorApp.StartAsync(app, cancellationToken));
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using Cic.StripeEmulator.Dashboard;
+
 namespace Cic.StripeEmulator.Hosting;
 
 /// <summary>
@@ -44,6 +46,9 @@ public sealed class StripeEmulatorOptions
     /// customer and meter gets Stripe's 429 (one concurrent call per customer per meter). Zero by default.
     /// </summary>
     public TimeSpan MeterEventProcessingDelay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>What finance set up in Stripe's dashboard, created at start-up: the calls catalog and a test clock. None by default.</summary>
+    public DashboardOptions? Dashboard { get; set; }
 
     /// <summary>The clock of "real time". Tests may pass a fake one; test clocks are independent of it.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;

@@ -29,11 +29,17 @@ internal sealed class TestClocksEndpoints(
     {
         var p = req.Params;
         p.Accept("frozen_time", "name");
+        return Create(Ids.New("clock"), p.Long("frozen_time") ?? throw StripeApiException.RequiredParameter("frozen_time"), p.String("name"));
+    }
+
+    /// <summary>A new clock; the caller holds the state's lock. The dashboard set-up names its clock's id itself.</summary>
+    internal TestClock Create(string id, long frozenTime, string? name)
+    {
         var clock = state.TestClocks.Add(new TestClock
         {
-            Id = Ids.New("clock"),
-            FrozenTime = p.Long("frozen_time") ?? throw StripeApiException.RequiredParameter("frozen_time"),
-            Name = p.String("name"),
+            Id = id,
+            FrozenTime = frozenTime,
+            Name = name,
             Created = state.RealNow,
         });
         events.Publish("test_helpers.test_clock.created", clock);
