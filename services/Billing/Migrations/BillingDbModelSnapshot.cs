@@ -655,6 +655,10 @@ namespace Cic.Billing.Migrations
                         .HasColumnType("character varying(255)")
                         .HasColumnName("stripe_customer_id");
 
+                    b.Property<string>("TraceParent")
+                        .HasColumnType("text")
+                        .HasColumnName("trace_parent");
+
                     b.Property<DateTimeOffset>("WindowStart")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("window_start");

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using Cic.Billing.Accounts;
@@ -28,6 +29,8 @@ public sealed partial class PayerMeterEvents(
 {
     public const string CustomerPayloadKey = "stripe_customer_id";
     public const string ValuePayloadKey = "value";
+
+    internal static readonly ActivitySource Activities = new("Cic.Billing.UsagePush");
 
     private enum Outcome
     {
@@ -139,6 +142,10 @@ public sealed partial class PayerMeterEvents(
 
     private async Task<(Outcome Outcome, string? Reason)> SendAsync(MeterPush push, CancellationToken cancellationToken)
     {
+        // Sent in the background, but in the trace of the tally that made it: a call's trace ends at Stripe.
+        ActivityContext.TryParse(push.TraceParent, null, out var tally);
+        using var activity = Activities.StartActivity("meter event", ActivityKind.Client, tally);
+        activity?.SetTag("cic.meter_event.identifier", push.Identifier);
         try
         {
             // No idempotency key: Stripe would replay a saved 500 to every retry for a day. The identifier makes the event unique.

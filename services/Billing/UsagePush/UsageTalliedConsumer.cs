@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Cic.Billing.Accounts;
 using Cic.Contracts.Usage;
@@ -60,6 +61,7 @@ public sealed partial class UsageTalliedConsumer(BillingDb db, MeterPushSignal s
                 PayerId = window.PayerId,
                 CreatedAt = now,
                 NextAttemptAt = now,
+                TraceParent = Activity.Current?.Id,
             });
             signal.NotifyAfterCommit(db);
         }

@@ -66,6 +66,9 @@ public sealed class MeterPush
     public DateTimeOffset NextAttemptAt { get; set; }
 
     public string? LastError { get; set; }
+
+    /// <summary>The trace of the <c>UsageTallied</c> that made the push (W3C <c>traceparent</c>), which sending it continues.</summary>
+    public string? TraceParent { get; init; }
 }
 
 internal sealed class UsageWindowConfiguration : IEntityTypeConfiguration<UsageWindow>

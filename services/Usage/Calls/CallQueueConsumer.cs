@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using System.Threading.Channels;
 using Cic.Contracts.Calls;
 using Cic.ServiceDefaults;
@@ -167,7 +168,11 @@ internal sealed partial class CallQueueConsumer : AsyncDefaultBasicConsumer
 
     private async Task StoreAsync(List<Delivery> batch, CancellationToken stopping)
     {
-        using var activity = CallIngestionMetrics.Activities.StartActivity($"{_contract.Queue} store");
+        // The batch continues the trace of its first message that carries one (W3C traceparent, as MassTransit and
+        // instrumented AMQP clients send it) and links the others, so a call's trace goes on through its tally.
+        var traces = batch.Select(d => TraceOf(d.Properties)).Where(t => t != default).ToList();
+        using var activity = CallIngestionMetrics.Activities.StartActivity(
+            $"{_contract.Queue} store", ActivityKind.Consumer, traces.FirstOrDefault(), links: traces.Skip(1).Select(t => new ActivityLink(t)));
         activity?.SetTag("messaging.destination.name", _contract.Queue);
         activity?.SetTag("messaging.batch.message_count", batch.Count);
 
@@ -221,6 +226,13 @@ internal sealed partial class CallQueueConsumer : AsyncDefaultBasicConsumer
             }
         }
     }
+
+    private static ActivityContext TraceOf(IReadOnlyBasicProperties properties) =>
+        properties.Headers?.TryGetValue("traceparent", out var header) == true
+        && header is byte[] bytes
+        && ActivityContext.TryParse(Encoding.UTF8.GetString(bytes), null, out var context)
+            ? context
+            : default;
 
     /// <summary>Data the database cannot hold (SQLSTATE class 22), as opposed to trouble with the database itself.</summary>
     private static bool IsFaultOfTheCalls(Exception e) =>

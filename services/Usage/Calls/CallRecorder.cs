@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Cic.Contracts.Calls;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -26,12 +27,14 @@ public sealed class CallRecorder(UsageDb db, TimeProvider time)
             ON CONFLICT (source_system, call_id) DO NOTHING
             RETURNING company_id, handled_at
         ), counted AS (
-            INSERT INTO usage_windows (company_id, window_start, call_count, revision)
-            SELECT company_id, date_bin('1 hour', handled_at, TIMESTAMPTZ '2000-01-01 00:00:00+00'), count(*), 0
+            INSERT INTO usage_windows (company_id, window_start, call_count, revision, trace_parent)
+            SELECT company_id, date_bin('1 hour', handled_at, TIMESTAMPTZ '2000-01-01 00:00:00+00'), count(*), 0, $7
             FROM inserted
             GROUP BY 1, 2
             ORDER BY 1, 2
-            ON CONFLICT (company_id, window_start) DO UPDATE SET call_count = usage_windows.call_count + excluded.call_count
+            ON CONFLICT (company_id, window_start) DO UPDATE
+                SET call_count = usage_windows.call_count + excluded.call_count,
+                    trace_parent = coalesce(excluded.trace_parent, usage_windows.trace_parent)
         )
         SELECT count(*) FROM inserted
         """;
@@ -69,6 +72,8 @@ public sealed class CallRecorder(UsageDb db, TimeProvider time)
                     new NpgsqlParameter<DateTime[]> { TypedValue = handledAt, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz },
                     new NpgsqlParameter<long[]> { TypedValue = durations },
                     new NpgsqlParameter<DateTime> { TypedValue = time.GetUtcNow().UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+                    // The storing batch's trace, which the windows' next UsageTallied continues.
+                    new NpgsqlParameter { Value = (object?)Activity.Current?.Id ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
                 },
             };
             return (int)(long)(await command.ExecuteScalarAsync(cancellationToken))!;

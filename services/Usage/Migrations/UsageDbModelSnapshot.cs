@@ -256,6 +256,10 @@ namespace Cic.Usage.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("revision");
 
+                    b.Property<string>("TraceParent")
+                        .HasColumnType("text")
+                        .HasColumnName("trace_parent");
+
                     b.HasKey("CompanyId", "WindowStart")
                         .HasName("pk_usage_windows");
 

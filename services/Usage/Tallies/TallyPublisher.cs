@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Cic.Contracts.Usage;
@@ -66,6 +68,11 @@ public sealed partial class TallyPublisher(
 
         foreach (var window in due)
         {
+            // The event continues the trace of the last calls counted in the window (the outbox keeps Activity.Current).
+            ActivityContext.TryParse(window.TraceParent, null, out var calls);
+            using var activity = Activities.StartActivity("usage window tallied", ActivityKind.Producer, calls);
+            activity?.SetTag("cic.company_id", window.CompanyId);
+            activity?.SetTag("cic.window_start", window.WindowStart.ToString("O", CultureInfo.InvariantCulture));
             window.Revision++;
             window.PublishedCount = window.CallCount;
             window.PublishedAt = now;
@@ -84,6 +91,8 @@ public sealed partial class TallyPublisher(
         LogPublished(due.Count);
         return due.Count;
     }
+
+    internal static readonly ActivitySource Activities = new("Cic.Usage.Tallies");
 
     /// <summary>The same (company, window, revision) always gets the same event id, so a repeat is recognisable downstream.</summary>
     internal static Guid EventIdOf(UsageWindow window)

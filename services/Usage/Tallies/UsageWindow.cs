@@ -27,6 +27,12 @@ public sealed class UsageWindow
 
     public DateTimeOffset? PublishedAt { get; set; }
 
+    /// <summary>
+    /// The trace of the last calls counted in the window (W3C <c>traceparent</c>), which its next publication
+    /// continues: one trace then runs from a call to the meter event Stripe receives for it.
+    /// </summary>
+    public string? TraceParent { get; init; }
+
     /// <summary>The window (UTC hour) a moment falls in.</summary>
     public static DateTimeOffset StartOf(DateTimeOffset moment)
     {
