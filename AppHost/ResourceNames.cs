@@ -3,8 +3,7 @@ namespace Cic.AppHost;
 /// <summary>
 /// The names the AppHost gives its resources. A resource's name is the key its consumers read
 /// (<c>ConnectionStrings__{name}</c>), so these are the names the services read, one for one. Plain C#
-/// without Aspire types: the deployment tests compile this file too and check it against the services'
-/// code and the Kubernetes manifests, where the AppHost itself cannot be built.
+/// without Aspire types: the deployment tests compile this file too and check it against the Kubernetes manifests.
 /// </summary>
 public static class ResourceNames
 {
@@ -18,6 +17,9 @@ public static class ResourceNames
     /// <summary>RabbitMQ, read by every service as an amqp:// URI.</summary>
     public const string Messaging = "messaging";
 
+    /// <summary>The RabbitMQ server when it runs as a local executable (<see cref="Messaging"/> is then its connection).</summary>
+    public const string RabbitMq = "rabbitmq";
+
     public const string Accounts = "accounts";
     public const string Usage = "usage";
     public const string Billing = "billing";
@@ -26,7 +28,7 @@ public static class ResourceNames
     /// <summary>The project's Stripe emulator, run when no Stripe key is given.</summary>
     public const string StripeEmulator = "stripe-emulator";
 
-    /// <summary>A mail catcher that receives what Notifications sends.</summary>
+    /// <summary>A mail sink that receives what Notifications sends.</summary>
     public const string Mail = "mail";
 
     public const string StripeSecretKey = "stripe-secret-key";
@@ -35,6 +37,7 @@ public static class ResourceNames
     public const string StripePriceLookupKey = "stripe-price-lookup-key";
     public const string StripeMeterEventName = "stripe-meter-event-name";
     public const string StripeTestClock = "stripe-test-clock";
+    public const string StripeRequestsPerSecond = "stripe-requests-per-second";
 
     /// <summary>Every service with the database it owns.</summary>
     public static IReadOnlyList<ServiceDatabase> Databases { get; } =

@@ -9,6 +9,9 @@ namespace Cic.ServiceDefaults.Messaging;
 
 public static class MessagingExtensions
 {
+    /// <summary>The connection string every service reads the broker under (an amqp:// URI), as the AppHost names it.</summary>
+    public const string ConnectionName = "messaging";
+
     /// <summary>
     /// MassTransit on RabbitMQ from <c>ConnectionStrings:messaging</c> (an amqp:// URI): kebab-case
     /// endpoints on quorum queues, publisher confirms, bounded retries then the <c>_error</c> queue, and
@@ -58,7 +61,7 @@ public static class MessagingExtensions
             {
                 var options = context.GetRequiredService<IOptions<MessagingOptions>>().Value;
                 // An amqp:// URI carrying the credentials and the virtual host.
-                var broker = new Uri(DatabaseExtensions.RequiredConnectionString(context.GetRequiredService<IConfiguration>(), "messaging"));
+                var broker = new Uri(DatabaseExtensions.RequiredConnectionString(context.GetRequiredService<IConfiguration>(), ConnectionName));
                 rabbit.Host(broker, builder.Environment.ApplicationName, host =>
                 {
                     // On by default; stated because the outbox relies on it: a publish completes only once the broker has the message.

@@ -4,6 +4,8 @@
 # node; tests use it for private nodes they may stop and restart without disturbing others.
 #
 #   rabbitmq-node.sh start  <dir> <node-name> <amqp-port> <management-port> <dist-port>
+#   rabbitmq-node.sh run    <dir> <node-name> <amqp-port> <management-port> <dist-port>   (in the foreground,
+#                           as the AppHost runs it; SIGTERM stops the node and, when it was the last, epmd)
 #   rabbitmq-node.sh stop   <dir> <node-name>
 #   rabbitmq-node.sh status <dir> <node-name>
 set -euo pipefail
@@ -27,17 +29,15 @@ node_env() {
 
 is_running() { "$rabbit_bin/rabbitmqctl" -q -n "$name@localhost" status >/dev/null 2>&1; }
 
-case "$cmd" in
-  start)
-    amqp=${4:?amqp port}; mgmt=${5:?management port}; dist=${6:?dist port}
-    if [ ! -x "$rabbit_bin/rabbitmq-server" ]; then
-      echo "RabbitMQ is not installed: run 'apt-get install rabbitmq-server' (Debian's package) as root." >&2
-      exit 3
-    fi
-    mkdir -p "$dir/log" "$dir/mnesia"
-    node_env
-    if is_running; then exit 0; fi
-    cat > "$dir/rabbitmq.conf" <<CONF
+configure() {
+  amqp=${1:?amqp port}; mgmt=${2:?management port}; dist=${3:?dist port}
+  if [ ! -x "$rabbit_bin/rabbitmq-server" ]; then
+    echo "RabbitMQ is not installed: run 'apt-get install rabbitmq-server' (Debian's package) as root." >&2
+    exit 3
+  fi
+  mkdir -p "$dir/log" "$dir/mnesia"
+  node_env
+  cat > "$dir/rabbitmq.conf" <<CONF
 listeners.tcp.1 = 127.0.0.1:$amqp
 management.tcp.ip = 127.0.0.1
 management.tcp.port = $mgmt
@@ -45,11 +45,36 @@ loopback_users = none
 # A development broker on a shared disk: don't stop publishers while free space is merely low.
 disk_free_limit.absolute = 50MB
 CONF
-    echo "[]." > "$dir/advanced.config"
-    echo "[rabbitmq_management]." > "$dir/enabled_plugins"
-    : > "$dir/rabbitmq-env.conf"
-    export RABBITMQ_DIST_PORT="$dist"
-    export RABBITMQ_SERVER_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+  # The user a new node creates at its first boot (instead of guest), when given.
+  if [ -n "${RABBITMQ_DEFAULT_USER:-}" ]; then
+    cat >> "$dir/rabbitmq.conf" <<CONF
+default_user = $RABBITMQ_DEFAULT_USER
+default_pass = ${RABBITMQ_DEFAULT_PASS:?RABBITMQ_DEFAULT_PASS}
+default_user_tags.administrator = true
+default_permissions.configure = .*
+default_permissions.read = .*
+default_permissions.write = .*
+CONF
+  fi
+  echo "[]." > "$dir/advanced.config"
+  echo "[rabbitmq_management]." > "$dir/enabled_plugins"
+  : > "$dir/rabbitmq-env.conf"
+  export RABBITMQ_DIST_PORT="$dist"
+  export RABBITMQ_SERVER_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+}
+
+# Erlang's port mapper outlives the node that started it; stop it too once no node is left.
+stop_epmd_if_unused() {
+  if command -v epmd >/dev/null && ! epmd -names 2>/dev/null | grep -q '^name '; then
+    epmd -kill >/dev/null 2>&1 || true
+  fi
+}
+
+case "$cmd" in
+  start)
+    node_env
+    if is_running; then exit 0; fi
+    configure "${4:-}" "${5:-}" "${6:-}"
     "$rabbit_bin/rabbitmq-server" -detached >>"$dir/log/startup.log" 2>&1
     # Wait for the node and then for the AMQP listener: the app boots after the VM answers.
     for _ in $(seq 1 120); do
@@ -62,10 +87,20 @@ CONF
     tail -n 30 "$dir/log/startup.log" >&2 || true
     exit 1
     ;;
+  run)
+    configure "${4:-}" "${5:-}" "${6:-}"
+    "$rabbit_bin/rabbitmq-server" &
+    pid=$!
+    # The node stops cleanly on SIGTERM; wait for it, then for epmd.
+    trap 'kill -TERM "$pid" 2>/dev/null || true' TERM INT
+    while kill -0 "$pid" 2>/dev/null; do wait "$pid" || true; done
+    stop_epmd_if_unused
+    ;;
   stop)
     node_env
     # 'shutdown' blocks until the Erlang VM has exited, so nothing is left behind.
     if is_running; then "$rabbit_bin/rabbitmqctl" -q -n "$name@localhost" shutdown >/dev/null 2>&1 || true; fi
+    stop_epmd_if_unused
     ;;
   status)
     node_env

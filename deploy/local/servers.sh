@@ -5,6 +5,7 @@
 # (python3-aiosmtpd), with all data under $CIC_DATA_DIR
 # (default: .local/ in the checkout, git-ignored). Idempotent: a second start finds them running.
 #
+#   servers.sh install   install what is missing (as root, with apt): PostgreSQL, RabbitMQ, the SMTP sink's module
 #   servers.sh start     start both (and create each service's database)
 #   servers.sh stop      stop both
 #   servers.sh status    exit 0 when both answer
@@ -62,35 +63,9 @@ psql_admin() {
 
 start_postgres() {
   local bin dir
-  if ! bin=$(pg_bin); then
-    if [ "$(id -u)" = 0 ]; then
-      log "installing postgresql with apt…"
-      apt_install postgresql
-      bin=$(pg_bin)
-    else
-      echo "PostgreSQL is not installed: run 'apt-get install postgresql' as root." >&2; exit 3
-    fi
-  fi
+  bin=$(pg_bin)
   dir=$(pg_dir)
-  mkdir -p "$dir"
-  [ "$(id -u)" = 0 ] && chown postgres: "$dir"
-  if [ ! -f "$dir/data/PG_VERSION" ]; then
-    log "creating a PostgreSQL cluster in $dir/data"
-    local pwfile="$dir/.pw"
-    echo "$pg_password" > "$pwfile"
-    [ "$(id -u)" = 0 ] && chown postgres: "$pwfile"
-    as_pg "$bin/initdb" -D "$dir/data" -U "$pg_user" --pwfile="$pwfile" --auth=scram-sha-256 \
-      -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
-    rm -f "$pwfile"
-    cat >> "$dir/data/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
-port = $pg_port
-unix_socket_directories = '$dir'
-# Every test class gets its own database and each service process its own pool.
-max_connections = 400
-shared_buffers = 512MB
-CONF
-  fi
+  "$here/postgres-server.sh" init "$dir" "$pg_port"
   if ! pg_running; then
     as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null \
       || { tail -n 30 "$dir/server.log" >&2; exit 1; }
@@ -118,14 +93,6 @@ apt_install() {
 }
 
 start_rabbitmq() {
-  if [ ! -x /usr/lib/rabbitmq/bin/rabbitmq-server ]; then
-    if [ "$(id -u)" = 0 ]; then
-      log "installing rabbitmq-server with apt…"
-      apt_install rabbitmq-server
-    else
-      echo "RabbitMQ is not installed: run 'apt-get install rabbitmq-server' as root." >&2; exit 3
-    fi
-  fi
   "$here/rabbitmq-node.sh" start "$data_dir/rabbitmq" "$rabbit_node" "$amqp_port" "$mgmt_port" "$dist_port"
   local ctl=(env HOME="$data_dir/rabbitmq" ERL_EPMD_ADDRESS=127.0.0.1 /usr/lib/rabbitmq/bin/rabbitmqctl -q -n "$rabbit_node@localhost")
   if ! "${ctl[@]}" list_users 2>/dev/null | grep -q "^$rabbit_user"; then
@@ -150,10 +117,6 @@ ensure_smtp_sink() {
 stop_rabbitmq() {
   [ -x /usr/lib/rabbitmq/bin/rabbitmqctl ] || return 0
   "$here/rabbitmq-node.sh" stop "$data_dir/rabbitmq" "$rabbit_node"
-  # Erlang's port mapper outlives the node that started it; stop it too once no node is left.
-  if command -v epmd >/dev/null && ! epmd -names 2>/dev/null | grep -q '^name '; then
-    epmd -kill >/dev/null 2>&1 || true
-  fi
 }
 
 print_env() {
@@ -164,10 +127,31 @@ print_env() {
   echo "export CIC_RABBITMQ_MANAGEMENT='http://$rabbit_user:$rabbit_password@127.0.0.1:$mgmt_port/'"
 }
 
+ensure_postgres() {
+  pg_bin >/dev/null && return
+  if [ "$(id -u)" = 0 ]; then
+    log "installing postgresql with apt…"
+    apt_install postgresql
+  else
+    echo "PostgreSQL is not installed: run 'apt-get install postgresql' as root." >&2; exit 3
+  fi
+}
+
+ensure_rabbitmq() {
+  [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] && return
+  if [ "$(id -u)" = 0 ]; then
+    log "installing rabbitmq-server with apt…"
+    apt_install rabbitmq-server
+  else
+    echo "RabbitMQ is not installed: run 'apt-get install rabbitmq-server' as root." >&2; exit 3
+  fi
+}
+
 case "${1:-}" in
-  start)  start_postgres; start_rabbitmq; ensure_smtp_sink ;;
+  install) ensure_postgres; ensure_rabbitmq; ensure_smtp_sink ;;
+  start)  ensure_postgres; ensure_rabbitmq; ensure_smtp_sink; start_postgres; start_rabbitmq ;;
   stop)   stop_rabbitmq; stop_postgres ;;
   status) pg_running && "$here/rabbitmq-node.sh" status "$data_dir/rabbitmq" "$rabbit_node" ;;
   env)    print_env ;;
-  *) echo "usage: servers.sh start|stop|status|env" >&2; exit 2 ;;
+  *) echo "usage: servers.sh install|start|stop|status|env" >&2; exit 2 ;;
 esac

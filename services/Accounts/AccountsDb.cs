@@ -10,6 +10,9 @@ namespace Cic.Accounts;
 /// <summary>The Accounts service's own database: companies, organizations, their members and who pays for whom.</summary>
 public sealed class AccountsDb(DbContextOptions<AccountsDb> options) : DbContext(options)
 {
+    /// <summary>The connection string the service reads its database under (<c>ConnectionStrings__accounts-db</c>), as the AppHost names it.</summary>
+    public const string ConnectionName = "accounts-db";
+
     public DbSet<Company> Companies => Set<Company>();
 
     public DbSet<Organization> Organizations => Set<Organization>();

@@ -10,7 +10,7 @@ using Cic.ServiceDefaults.Persistence;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddServiceDatabase<AccountsDb>("accounts-db");
+builder.AddServiceDatabase<AccountsDb>(AccountsDb.ConnectionName);
 builder.AddMessaging();
 builder.Services.AddValidation();
 

@@ -11,6 +11,9 @@ namespace Cic.Billing;
 /// <summary>The Billing service's own database: billing accounts, their Stripe customers, cards, invoices and the usage pushed to Stripe.</summary>
 public sealed class BillingDb(DbContextOptions<BillingDb> options) : DbContext(options)
 {
+    /// <summary>The connection string the service reads its database under (<c>ConnectionStrings__billing-db</c>), as the AppHost names it.</summary>
+    public const string ConnectionName = "billing-db";
+
     public DbSet<BillingAccount> BillingAccounts => Set<BillingAccount>();
 
     public DbSet<BillingArrangement> BillingArrangements => Set<BillingArrangement>();

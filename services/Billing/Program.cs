@@ -13,7 +13,7 @@ using Cic.ServiceDefaults.Persistence;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddServiceDatabase<BillingDb>("billing-db");
+builder.AddServiceDatabase<BillingDb>(BillingDb.ConnectionName);
 builder.AddMessaging(bus => bus.AddAccountsProjection().AddUsagePush());
 builder.AddStripe();
 builder.Services.AddValidation();

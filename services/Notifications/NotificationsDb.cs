@@ -10,6 +10,9 @@ namespace Cic.Notifications;
 /// <summary>The Notifications service's own database: recipients, their notification settings, the in-app feed and email deliveries.</summary>
 public sealed class NotificationsDb(DbContextOptions<NotificationsDb> options) : DbContext(options)
 {
+    /// <summary>The connection string the service reads its database under (<c>ConnectionStrings__notifications-db</c>), as the AppHost names it.</summary>
+    public const string ConnectionName = "notifications-db";
+
     public DbSet<Member> Members => Set<Member>();
 
     public DbSet<AccountName> AccountNames => Set<AccountName>();

@@ -10,7 +10,7 @@ using Cic.ServiceDefaults.Persistence;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddServiceDatabase<NotificationsDb>("notifications-db");
+builder.AddServiceDatabase<NotificationsDb>(NotificationsDb.ConnectionName);
 builder.AddMessaging(bus =>
 {
     // Recipients: who is a member of which account, and what the accounts are called.

@@ -10,7 +10,7 @@ using Cic.Usage.Tallies;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddServiceDatabase<UsageDb>("usage-db");
+builder.AddServiceDatabase<UsageDb>(UsageDb.ConnectionName);
 builder.AddMessaging(bus => bus.AddAccountsProjection());
 builder.AddCallIngestion();
 builder.Services.AddTallyPublishing();

@@ -10,6 +10,9 @@ namespace Cic.Usage;
 /// <summary>The Usage service's own database: every call handled and the tallies per company and hour.</summary>
 public sealed class UsageDb(DbContextOptions<UsageDb> options) : DbContext(options)
 {
+    /// <summary>The connection string the service reads its database under (<c>ConnectionStrings__usage-db</c>), as the AppHost names it.</summary>
+    public const string ConnectionName = "usage-db";
+
     public DbSet<Call> Calls => Set<Call>();
 
     public DbSet<UsageWindow> UsageWindows => Set<UsageWindow>();

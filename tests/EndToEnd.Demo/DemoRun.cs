@@ -44,7 +44,7 @@ public sealed class DemoRun : IDisposable
         var management = new Uri(Setting("CIC_RABBITMQ_MANAGEMENT", "the RabbitMQ management address (./cic demo sets it)"));
         var stripeBase = Setting("CIC_STRIPE_API_BASE", "the Stripe emulator's address (./cic demo sets it)");
         var stripeKey = Setting("CIC_STRIPE_SECRET_KEY", "the Stripe emulator's key (./cic demo sets it)");
-        var clock = Setting("CIC_STRIPE_TEST_CLOCK", "the test clock ./cic up created (.local/run/stripe-test-clock)");
+        var clock = Setting("CIC_STRIPE_TEST_CLOCK", "the test clock of the emulator ./cic up runs (./cic demo sets it)");
         var mail = Setting("CIC_MAIL_DIR", "the local mail folder (./cic demo sets it)");
         var run = new DemoRun(new Uri(broker), $"{management.Scheme}://{management.Host}:{management.Port}", new StripeSide(new Uri(stripeBase), stripeKey), clock, mail);
 

@@ -19,6 +19,9 @@ public sealed record BillingAccountResponse(
 /// <param name="ActorIsStaff">True when staff acted on the customer's behalf.</param>
 public sealed record AccountActionResponse(string Action, string? Subject, string Actor, bool ActorIsStaff, DateTimeOffset At);
 
+/// <summary>A reconciliation run: how many accounts have a Stripe customer, and how many of them were re-read in it.</summary>
+public sealed record ReconciliationRun(DateTimeOffset StartedAt, DateTimeOffset FinishedAt, int Customers, int Synced);
+
 public sealed record ActionsQuery([property: Range(1, 500)] int Limit = 100);
 
 public static class BillingAccountEndpoints
@@ -46,6 +49,14 @@ public static class BillingAccountEndpoints
             .WithName("ListBillingActions")
             .WithSummary("Who did what to the account's cards and payments, newest first")
             .ProducesProblem(StatusCodes.Status403Forbidden);
+
+        accounts.MapPost("/sync", SyncAll)
+            .RequireAuthorization(PortalAuthentication.StaffPolicy)
+            .WithName("SyncAllBillingAccounts")
+            .WithSummary("Run the periodic reconciliation with Stripe now, for every account (staff)")
+            .WithDescription("Re-reads every customer's cards and invoices from Stripe, as the hourly pass does (the Aspire dashboard's \"Reconcile with Stripe now\"). 409 while another instance is running it.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
         accounts.MapPost("/{accountId:guid}/sync", Sync)
             .RequireAuthorization(PortalAuthentication.StaffPolicy)
@@ -106,6 +117,22 @@ public static class BillingAccountEndpoints
 
         account = await db.BillingAccounts.AsNoTracking().FirstAsync(a => a.Id == accountId, cancellationToken);
         return TypedResults.Ok(Describe(account));
+    }
+
+    private static async Task<Results<Ok<ReconciliationRun>, ProblemHttpResult>> SyncAll(
+        StripeReconciliation reconciliation, BillingDb db, CancellationToken cancellationToken)
+    {
+        var started = DateTimeOffset.UtcNow;
+        if (!await reconciliation.RunOnceAsync(cancellationToken))
+        {
+            return TypedResults.Problem(
+                "The reconciliation with Stripe is running already (here or on another instance); its results show shortly.",
+                statusCode: StatusCodes.Status409Conflict, title: "Reconciliation running");
+        }
+
+        var customers = await db.BillingAccounts.CountAsync(a => a.StripeCustomerId != null, cancellationToken);
+        var synced = await db.BillingAccounts.CountAsync(a => a.SyncedAt >= started, cancellationToken);
+        return TypedResults.Ok(new ReconciliationRun(started, DateTimeOffset.UtcNow, customers, synced));
     }
 
     private static BillingAccountResponse Describe(BillingAccount a) =>

@@ -32,7 +32,9 @@ public abstract partial class PeriodicPass(IServiceScopeFactory scopes, ILogger 
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    private async Task RunOnceAsync(CancellationToken cancellationToken)
+    /// <summary>Runs the pass now, unless another instance (or this one) is running it.</summary>
+    /// <returns>Whether it ran.</returns>
+    public async Task<bool> RunOnceAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BillingDb>();
@@ -44,7 +46,7 @@ public abstract partial class PeriodicPass(IServiceScopeFactory scopes, ILogger 
             take.Parameters.AddWithValue("key", key);
             if (await take.ExecuteScalarAsync(cancellationToken) is not true)
             {
-                return; // another instance is running it
+                return false; // another instance is running it
             }
         }
 
@@ -58,6 +60,8 @@ public abstract partial class PeriodicPass(IServiceScopeFactory scopes, ILogger 
             release.Parameters.AddWithValue("key", key);
             await release.ExecuteScalarAsync(CancellationToken.None);
         }
+
+        return true;
     }
 
     [LoggerMessage(LogLevel.Error, "The {Pass} pass failed; it runs again in {Interval}")]

@@ -21,7 +21,9 @@ public static class ReconciliationSetup
     {
         services.AddScoped<AccountSync>();
         services.AddOptions<ReconciliationSettings>().BindConfiguration("Reconciliation");
-        services.AddHostedService<StripeReconciliation>();
+        // One instance, also run on demand (POST /billing-accounts/sync).
+        services.AddSingleton<StripeReconciliation>();
+        services.AddHostedService(sp => sp.GetRequiredService<StripeReconciliation>());
         services.AddHostedService<CardExpiryPass>();
         return services;
     }

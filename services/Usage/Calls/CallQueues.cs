@@ -1,4 +1,5 @@
 using Cic.ServiceDefaults;
+using Cic.ServiceDefaults.Messaging;
 using Cic.ServiceDefaults.Persistence;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -36,7 +37,7 @@ public sealed partial class CallQueues(
         var factory = new ConnectionFactory
         {
             // An amqp:// URI carrying the credentials and the virtual host, as for the bus.
-            Uri = new Uri(DatabaseExtensions.RequiredConnectionString(configuration, "messaging")),
+            Uri = new Uri(DatabaseExtensions.RequiredConnectionString(configuration, MessagingExtensions.ConnectionName)),
             ClientProvidedName = $"{environment.ApplicationName} calls",
             // This loop reconnects and redeclares; the client's own recovery would replay stale delivery tags.
             AutomaticRecoveryEnabled = false,

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
@@ -40,8 +41,20 @@ public sealed class CallHandlingSystem(Uri broker, string sourceSystem) : IAsync
     }
 
     /// <summary>Publishes the calls, many in flight, and returns once the broker has confirmed every one.</summary>
-    public async Task PublishAsync(IReadOnlyList<HandledCall> calls, CancellationToken cancellationToken = default)
+    public Task PublishAsync(IReadOnlyList<HandledCall> calls, CancellationToken cancellationToken = default) =>
+        PublishAsync(calls, traceParent: null, cancellationToken);
+
+    /// <summary>The same, in the W3C trace <paramref name="traceParent"/>, as an instrumented producer sends them.</summary>
+    public async Task PublishAsync(IReadOnlyList<HandledCall> calls, string? traceParent, CancellationToken cancellationToken = default)
     {
+        var properties = traceParent is null
+            ? Persistent
+            : new BasicProperties
+            {
+                ContentType = Persistent.ContentType,
+                DeliveryMode = Persistent.DeliveryMode,
+                Headers = new Dictionary<string, object?> { ["traceparent"] = Encoding.UTF8.GetBytes(traceParent) },
+            };
         const int chunkSize = 200;
         for (var i = 0; i < calls.Count; i += chunkSize)
         {
@@ -55,7 +68,7 @@ public sealed class CallHandlingSystem(Uri broker, string sourceSystem) : IAsync
                 {
                     var channel = await ChannelAsync(patience.Token);
                     await Task.WhenAll(chunk.Select(call => channel.BasicPublishAsync(
-                        Exchange, RoutingKey, mandatory: false, Persistent, JsonSerializer.SerializeToUtf8Bytes(call, Json), patience.Token).AsTask()));
+                        Exchange, RoutingKey, mandatory: false, properties, JsonSerializer.SerializeToUtf8Bytes(call, Json), patience.Token).AsTask()));
                     break;
                 }
                 catch (Exception e) when (IsBrokerTrouble(e) && !cancellationToken.IsCancellationRequested && attempt < 240)

@@ -44,10 +44,6 @@ public sealed class StripeSide : IDisposable
             : throw new InvalidOperationException($"The card form did not save the card: SetupIntent {intent.Id} is {intent.Status}.");
     }
 
-    /// <summary>What finance sets up once in Stripe's dashboard: a sum meter of calls and a metered monthly price on it (as <c>./cic up</c> does for the emulator).</summary>
-    public Task CreateCatalogAsync(string meterEventName, string priceLookupKey, long unitAmount, CancellationToken cancellationToken = default) =>
-        Client.CreateCallsCatalogAsync(meterEventName, priceLookupKey, unitAmount, cancellationToken);
-
     /// <summary>A test clock standing still at <paramref name="frozenAt"/>; customers put on it live at its time.</summary>
     public Task<TestClock> CreateTestClockAsync(DateTimeOffset frozenAt, string name, CancellationToken cancellationToken = default) =>
         Client.V1.TestHelpers.TestClocks.CreateAsync(new TestClockCreateOptions { FrozenTime = frozenAt.UtcDateTime, Name = name }, cancellationToken: cancellationToken);

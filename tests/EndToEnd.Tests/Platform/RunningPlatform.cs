@@ -1,6 +1,12 @@
 using System.Globalization;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Cic.AppHost;
 using Cic.EndToEnd.Tests.Actors;
 using Cic.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using MimeKit;
 
 // One running platform for the whole suite; its stories take turns, since some restart what others use.
@@ -10,54 +16,57 @@ using MimeKit;
 namespace Cic.EndToEnd.Tests.Platform;
 
 /// <summary>
-/// The whole platform running as <c>./cic up</c> runs it, for the stories of one test run: the four
-/// services each as its own process (the build output, with the settings <c>cic</c>'s <c>service_env</c>
-/// gives them), each on a fresh database of the local PostgreSQL, all on a private RabbitMQ node the
-/// suite may restart, the Stripe emulator as its own process whose signed webhooks reach Billing, and
-/// the local SMTP sink. Every Stripe customer lives on one test clock, frozen at the real time the
-/// run started, so a month can be run out with one advance. Logs: <c>.local/e2e/&lt;run&gt;/</c>.
+/// The whole platform as the AppHost describes it (AppHost/AppHost.cs), started with Aspire.Hosting.Testing for the
+/// stories of one test run: PostgreSQL, RabbitMQ and the mail sink as local executables on ports of the run's own,
+/// with their data in the run's folder; the Stripe emulator with finance's dashboard set-up and its test clock; the
+/// four services as their own processes. The only differences from <c>./cic up</c>: test tokens, faster timers, and
+/// every resource's log in a file (<c>.local/e2e/&lt;run&gt;/platform.log</c>) instead of the test output.
 /// </summary>
 public sealed class RunningPlatform : IAsyncLifetime
 {
     public const string StripeSecretKey = "sk_test_cic_e2e";
-    public const string StripePublishableKey = "pk_test_cic_e2e";
-    public const string StripeWebhookSecret = "whsec_cic_e2e";
-    public const string PriceLookupKey = "cic_calls_handled";
-    public const string MeterEventName = "calls_handled";
+    public const string StripePublishableKey = BillingStripe.EmulatorPublishableKey;
     public const long CentsPerCall = 2;
 
-    private static readonly string[] ServiceNames = ["Accounts", "Usage", "Billing", "Notifications"];
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(6);
 
-    private readonly List<TestDatabase> _databases = [];
-    private readonly Dictionary<string, PlatformProcess> _services = [];
-    private PrivateRabbitMqNode? _broker;
-    private PlatformProcess? _emulator;
-    private PlatformProcess? _smtp;
+    private static readonly string DashboardApiKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+
+    private DistributedApplication? _app;
 
     public string LogFolder { get; } = Path.Combine(
         RepositoryRoot.Find(), ".local", "e2e", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}");
 
-    public string MailFolder => Path.Combine(LogFolder, "mail");
+    /// <summary>Where the servers keep their data, and the mail sink its messages.</summary>
+    private string ServersFolder => Path.Combine(LogFolder, "servers");
+
+    public string MailFolder => Path.Combine(ServersFolder, "mail");
 
     public ServiceAddresses Addresses { get; private set; } = null!;
 
-    public PlatformProcess Accounts => _services["Accounts"];
+    public PlatformResource Accounts { get; private set; } = null!;
 
-    public PlatformProcess Usage => _services["Usage"];
+    public PlatformResource Usage { get; private set; } = null!;
 
-    public PlatformProcess Billing => _services["Billing"];
+    public PlatformResource Billing { get; private set; } = null!;
 
-    public PlatformProcess Notifications => _services["Notifications"];
+    public PlatformResource Notifications { get; private set; } = null!;
 
-    public IReadOnlyList<PlatformProcess> Services => [Accounts, Usage, Billing, Notifications];
+    public IReadOnlyList<PlatformResource> Services => [Accounts, Usage, Billing, Notifications];
+
+    /// <summary>The running application, for what only its model or its resources' state can tell.</summary>
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("The platform is not running.");
 
     public StripeSide Stripe { get; private set; } = null!;
 
-    /// <summary>The one test clock every Stripe customer of the run lives on.</summary>
-    public string TestClockId { get; private set; } = null!;
+    /// <summary>The Aspire dashboard, as on-call engineers use it.</summary>
+    public Dashboard Dashboard { get; private set; } = null!;
+
+    /// <summary>The one test clock every Stripe customer of the run lives on: the emulator's, created as it started.</summary>
+    public const string TestClockId = BillingStripe.EmulatorTestClock;
 
     /// <summary>The broker's address, for other CIC systems publishing calls.</summary>
-    public Uri Broker => _broker?.Amqp ?? throw new InvalidOperationException("The platform is not running.");
+    public Uri Broker { get; private set; } = null!;
 
     /// <summary>A CIC staff member at the portal.</summary>
     public Portal Staff { get; private set; } = null!;
@@ -70,60 +79,79 @@ public sealed class RunningPlatform : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        Directory.CreateDirectory(MailFolder);
-        var servers = await TestServers.GetAsync();
+        Directory.CreateDirectory(LogFolder);
+        var amqpPort = LoopbackPort.Free();
+        string[] args =
+        [
+            // The mail sink's files are what the stories read; containers would keep mail in Mailpit.
+            "--Servers:Mode=executables",
+            $"--Servers:DataDirectory={ServersFolder}",
+            $"--Servers:PostgresPort={LoopbackPort.Free()}",
+            $"--Servers:AmqpPort={amqpPort}",
+            $"--Servers:ManagementPort={LoopbackPort.Free()}",
+            $"--Servers:DistributionPort={LoopbackPort.Free()}",
+            $"--Servers:SmtpPort={LoopbackPort.Free()}",
+            $"--Servers:StripeEmulatorPort={LoopbackPort.Free()}",
+            // Its telemetry API, which the trace story reads as on-call engineers' tools do.
+            $"--AppHost:DashboardApiKey={DashboardApiKey}",
+        ];
+        // With the dashboard, as ./cic up: the services export their telemetry to it (and stop promptly, with no
+        // exporter retrying against an address nobody listens on).
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Cic_AppHost>(
+            args, (options, _) => options.DisableDashboard = false, TestContext.Current.CancellationToken);
+        builder.Services.AddLogging(logging => logging
+            .ClearProviders()
+            .SetMinimumLevel(LogLevel.Information)
+            .AddProvider(new FileLoggerProvider(Path.Combine(LogFolder, "platform.log"))));
 
-        var ports = new Dictionary<string, int>();
-        foreach (var name in ServiceNames.Append("StripeEmulator").Append("SmtpSink"))
+        foreach (var service in builder.Resources.OfType<ProjectResource>().Where(r => r.Name != ResourceNames.StripeEmulator))
         {
-            ports[name] = LoopbackPort.Free();
+            var resource = builder.CreateResourceBuilder(service);
+            // Tokens: the test process's signing key, in the shape `dotnet user-jwts` leaves in Development.
+            foreach (var (key, value) in TestTokens.Configuration)
+            {
+                resource.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
+            }
         }
 
-        Addresses = new ServiceAddresses(Local(ports["Accounts"]), Local(ports["Usage"]), Local(ports["Billing"]), Local(ports["Notifications"]));
+        // Timers a month-long story cannot wait for.
+        builder.CreateResourceBuilder<ProjectResource>(ResourceNames.Usage)
+            // An hour's tally is published soon after the hour ended (default: 2 minutes after, checked every 10 s).
+            .WithEnvironment("Usage__Tallies__SettleDelay", "00:00:03")
+            .WithEnvironment("Usage__Tallies__PublishInterval", "00:00:01");
+        builder.CreateResourceBuilder<ProjectResource>(ResourceNames.Billing)
+            .WithEnvironment("Webhooks__PollInterval", "00:00:00.500");
+        builder.CreateResourceBuilder<ProjectResource>(ResourceNames.Notifications)
+            .WithEnvironment("Email__PollInterval", "00:00:00.500");
+        // Billing is restarted mid-run: Stripe retries a webhook soon enough that a restart costs seconds, not minutes.
+        var emulator = builder.CreateResourceBuilder<ProjectResource>(ResourceNames.StripeEmulator);
+        emulator.WithEnvironment("Emulator__WebhookRetrySeconds__0", "1")
+            .WithEnvironment("Emulator__WebhookRetrySeconds__1", "3")
+            .WithEnvironment("Emulator__WebhookRetrySeconds__2", "10")
+            .WithEnvironment("Emulator__WebhookRetrySeconds__3", "30");
 
-        var databases = Task.WhenAll(ServiceNames.Select(name => servers.CreateDatabaseAsync(name.ToLowerInvariant())));
-        var broker = PrivateRabbitMqNode.StartAsync();
+        _app = await builder.BuildAsync(TestContext.Current.CancellationToken);
+        using var start = new CancellationTokenSource(StartTimeout);
+        await _app.StartAsync(start.Token);
+        var names = new[] { ResourceNames.Accounts, ResourceNames.Usage, ResourceNames.Billing, ResourceNames.Notifications };
+        await Task.WhenAll(names.Append(ResourceNames.StripeEmulator)
+            .Select(name => _app.ResourceNotifications.WaitForResourceHealthyAsync(name, start.Token)));
 
-        _emulator = PlatformProcess.DotNet("StripeEmulator", Path.Combine("tests", "StripeEmulator"), "Cic.StripeEmulator", ports["StripeEmulator"], new Dictionary<string, string>
-        {
-            ["ASPNETCORE_ENVIRONMENT"] = "Development",
-            ["Emulator__WebhookUrl"] = $"{Addresses.Billing}stripe/webhooks",
-            ["Emulator__WebhookSecret"] = StripeWebhookSecret,
-            // Billing is restarted mid-run: retry soon enough that a restart costs seconds, not minutes.
-            ["Emulator__WebhookRetrySeconds__0"] = "1",
-            ["Emulator__WebhookRetrySeconds__1"] = "3",
-            ["Emulator__WebhookRetrySeconds__2"] = "10",
-            ["Emulator__WebhookRetrySeconds__3"] = "30",
-        }, LogFolder);
-        _smtp = PlatformProcess.Other(
-            "SmtpSink", "/usr/bin/python3",
-            [Path.Combine(RepositoryRoot.Find(), "deploy", "local", "smtp-sink.py"), "--port", ports["SmtpSink"].ToString(CultureInfo.InvariantCulture), "--dir", MailFolder],
-            ports["SmtpSink"], LogFolder);
-        await Task.WhenAll(_emulator.StartAsync(), _smtp.StartAsync());
-
-        Stripe = new StripeSide(_emulator.Address, StripeSecretKey);
-        await Stripe.CreateCatalogAsync(MeterEventName, PriceLookupKey, CentsPerCall);
-        // As ./cic up does: a clock standing at the real time, handed to Billing for every customer it creates.
-        TestClockId = (await Stripe.CreateTestClockAsync(DateTimeOffset.UtcNow, "end-to-end")).Id;
-
-        _databases.AddRange(await databases);
-        _broker = await broker;
-        foreach (var (name, database) in ServiceNames.Zip(_databases))
-        {
-            _services[name] = PlatformProcess.DotNet(name, Path.Combine("services", name), $"Cic.{name}", ports[name], ServiceEnvironment(name, database, ports["SmtpSink"]), LogFolder);
-        }
-
-        // All at once; none publishes anything before a user acts, and each declares its queues before reporting healthy.
-        await Task.WhenAll(_services.Values.Select(s => s.StartAsync()));
+        Accounts = new PlatformResource(_app, "Accounts", ResourceNames.Accounts);
+        Usage = new PlatformResource(_app, "Usage", ResourceNames.Usage);
+        Billing = new PlatformResource(_app, "Billing", ResourceNames.Billing);
+        Notifications = new PlatformResource(_app, "Notifications", ResourceNames.Notifications);
+        Addresses = new ServiceAddresses(Endpoint(ResourceNames.Accounts), Endpoint(ResourceNames.Usage), Endpoint(ResourceNames.Billing), Endpoint(ResourceNames.Notifications));
+        Broker = new Uri($"amqp://cic:cic-local@127.0.0.1:{amqpPort.ToString(CultureInfo.InvariantCulture)}/");
+        Stripe = new StripeSide(Endpoint(ResourceNames.StripeEmulator), StripeSecretKey);
         Staff = new Portal(Addresses, TestTokens.Staff("staff-sam"), "staff-sam");
+        var dashboard = await _app.GetDashboardUrlAsync(TestContext.Current.CancellationToken)
+            ?? throw new InvalidOperationException("The AppHost started no dashboard.");
+        Dashboard = new Dashboard(new Uri(dashboard.GetLeftPart(UriPartial.Authority)), DashboardApiKey);
     }
 
     /// <summary>What RabbitMQ going down and coming back does to everyone connected to it.</summary>
-    public async Task RestartBrokerAsync()
-    {
-        await Node().StopAsync();
-        await Node().StartAgainAsync();
-    }
+    public Task RestartBrokerAsync() => new PlatformResource(App, "RabbitMQ", ResourceNames.RabbitMq).RestartAsync();
 
     /// <summary>The emails the local SMTP sink received for <paramref name="address"/>, oldest first.</summary>
     public IReadOnlyList<MimeMessage> MailTo(string address) =>
@@ -136,81 +164,25 @@ public sealed class RunningPlatform : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         Staff?.Dispose();
-        await Task.WhenAll(_services.Values.Select(s => s.DisposeAsync().AsTask()));
-        if (_emulator is not null)
-        {
-            await _emulator.DisposeAsync();
-        }
-
-        if (_smtp is not null)
-        {
-            await _smtp.DisposeAsync();
-        }
-
         Stripe?.Dispose();
-        if (_broker is not null)
+        Dashboard?.Dispose();
+        if (_app is not null)
         {
-            await _broker.DisposeAsync();
-        }
-
-        foreach (var database in _databases)
-        {
-            await database.DisposeAsync();
+            await _app.StopAsync();
+            await _app.DisposeAsync();
         }
 
         ForgetOldRuns();
     }
 
-    /// <summary>The settings <c>cic</c>'s <c>service_env</c> gives a service, for this run's servers, plus faster timers.</summary>
-    private Dictionary<string, string> ServiceEnvironment(string name, TestDatabase database, int smtpPort)
+    private Uri Endpoint(string resource)
     {
-        var settings = new Dictionary<string, string>
-        {
-            [$"ConnectionStrings__{name.ToLowerInvariant()}-db"] = database.ConnectionString,
-            ["ConnectionStrings__messaging"] = Broker.ToString(),
-            ["ASPNETCORE_ENVIRONMENT"] = "Development",
-            ["OTEL_SERVICE_NAME"] = name.ToLowerInvariant(),
-        };
-        // Tokens: the test process's signing key, in the shape `dotnet user-jwts` leaves in Development.
-        foreach (var (key, value) in TestTokens.Configuration)
-        {
-            settings[key.Replace(":", "__", StringComparison.Ordinal)] = value!;
-        }
-
-        switch (name)
-        {
-            case "Usage":
-                // An hour's tally is published soon after the hour ended (default: 2 minutes after, checked every 10 s).
-                settings["Usage__Tallies__SettleDelay"] = "00:00:03";
-                settings["Usage__Tallies__PublishInterval"] = "00:00:01";
-                break;
-            case "Billing":
-                settings["Stripe__SecretKey"] = StripeSecretKey;
-                settings["Stripe__ApiBase"] = Stripe.ApiBase.ToString().TrimEnd('/');
-                settings["Stripe__WebhookSecret"] = StripeWebhookSecret;
-                settings["Stripe__PublishableKey"] = StripePublishableKey;
-                settings["Stripe__PriceLookupKey"] = PriceLookupKey;
-                settings["Stripe__MeterEventName"] = MeterEventName;
-                settings["Stripe__TestClock"] = TestClockId;
-                settings["Webhooks__PollInterval"] = "00:00:00.500";
-                break;
-            case "Notifications":
-                settings["Smtp__Host"] = "127.0.0.1";
-                settings["Smtp__Port"] = smtpPort.ToString(CultureInfo.InvariantCulture);
-                settings["Smtp__UseTls"] = "false";
-                settings["Smtp__From"] = "CIC Billing <billing@cic.localhost>";
-                settings["Email__PollInterval"] = "00:00:00.500";
-                break;
-        }
-
-        return settings;
+        // Loopback by address: the services listen on 127.0.0.1 only.
+        var endpoint = App.GetEndpoint(resource, "http");
+        return new UriBuilder(endpoint) { Host = "127.0.0.1" }.Uri;
     }
 
-    private PrivateRabbitMqNode Node() => _broker ?? throw new InvalidOperationException("The platform is not running.");
-
-    private static Uri Local(int port) => new($"http://127.0.0.1:{port}/");
-
-    /// <summary>Keeps the logs of the last few runs only.</summary>
+    /// <summary>Keeps the logs (and servers' data) of the last few runs only.</summary>
     private void ForgetOldRuns()
     {
         var runs = Directory.GetDirectories(Path.GetDirectoryName(LogFolder)!).Order(StringComparer.Ordinal).ToList();
@@ -220,9 +192,9 @@ public sealed class RunningPlatform : IAsyncLifetime
             {
                 Directory.Delete(old, recursive: true);
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // another run's, still in use
+                // another run's, still in use, or the PostgreSQL user's files
             }
         }
     }

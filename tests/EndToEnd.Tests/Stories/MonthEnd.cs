@@ -34,7 +34,7 @@ public sealed class MonthEnd(RunningPlatform platform) : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var clock = await platform.Stripe.TestClockAsync(platform.TestClockId);
+        var clock = await platform.Stripe.TestClockAsync(RunningPlatform.TestClockId);
         var now = new DateTimeOffset(DateTime.SpecifyKind(clock.FrozenTime, DateTimeKind.Utc));
         var cycleStart = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
         Cycle = cycleStart.ToString("yyyy-MM", CultureInfo.InvariantCulture);
@@ -52,7 +52,7 @@ public sealed class MonthEnd(RunningPlatform platform) : IAsyncLifetime
         var expected = Switch.Payers.Concat(Failing.Payers).Concat(Refund.Payers).Concat(Organization.Payers);
         await Task.WhenAll(expected.Select(payer => AllInStripeAsync(payer.Key, payer.Value)));
 
-        await platform.Stripe.AdvanceTestClockAsync(platform.TestClockId, CycleEnd.AddHours(2), TimeSpan.FromMinutes(3));
+        await platform.Stripe.AdvanceTestClockAsync(RunningPlatform.TestClockId, CycleEnd.AddHours(2), TimeSpan.FromMinutes(3));
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -150,7 +150,7 @@ public sealed class OrganizationMonth
                 TimeSpan.FromMinutes(2));
         }
 
-        async Task Restart(PlatformProcess service)
+        async Task Restart(PlatformResource service)
         {
             await service.RestartAsync();
             Restarted.Add(service.Name);
