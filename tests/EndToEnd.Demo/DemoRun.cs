@@ -92,7 +92,7 @@ public sealed class DemoRun : IDisposable
             calls, and a declined invoice flagged, notified, and paid after staff added a card and retried.
             To look around: the API references at http://127.0.0.1:5101/scalar … 5104/scalar (authorize with a token from
             ./cic token staff), RabbitMQ's queues at {_management} (user cic, password cic-local), the emails in
-            {Path.GetRelativePath(_root, _mailFolder)}/, and the logs in .local/run/. The same stories, and more, run as tests:
+            {Path.GetRelativePath(_root, _mailFolder)}/, and the logs in the Aspire dashboard. The same stories, and more, run as tests:
             tests/EndToEnd.Tests (docs/end-to-end.md).
             """);
     }

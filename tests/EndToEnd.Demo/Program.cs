@@ -13,6 +13,6 @@ catch (DemoStoppedException e)
 {
     Console.Error.WriteLine();
     Console.Error.WriteLine($"The demo stopped: {e.Message}");
-    Console.Error.WriteLine("The services' logs are in .local/run/<Service>.log.");
+    Console.Error.WriteLine("The services' logs are in the Aspire dashboard (its address is in ./cic up's output).");
     return 1;
 }

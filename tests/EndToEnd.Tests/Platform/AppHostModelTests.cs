@@ -66,5 +66,14 @@ public sealed class AppHostModelTests(RunningPlatform platform)
             $"the dashboard to list {service}");
     }
 
+    [Fact]
+    public async Task The_dashboards_reconcile_command_runs_the_reconciliation_as_staff()
+    {
+        var result = await platform.App.ResourceCommands.ExecuteCommandAsync(ResourceNames.Billing, "reconcile-with-stripe", TestContext.Current.CancellationToken);
+
+        Assert.True(result.Success, result.Message);
+        Assert.Contains("\"customers\"", result.Message, StringComparison.Ordinal);
+    }
+
     private DistributedApplicationModel Model() => platform.App.Services.GetRequiredService<DistributedApplicationModel>();
 }

@@ -150,6 +150,20 @@ public sealed class RunningPlatform : IAsyncLifetime
         Dashboard = new Dashboard(new Uri(dashboard.GetLeftPart(UriPartial.Authority)), DashboardApiKey);
     }
 
+    /// <summary>
+    /// What on-call does from the dashboard: the emulator's "Advance the test clock to the next cycle" command; returns
+    /// once Stripe has run everything due by then (the clock is <c>ready</c>).
+    /// </summary>
+    public async Task AdvanceTestClockToNextCycleAsync()
+    {
+        var result = await App.ResourceCommands.ExecuteCommandAsync(ResourceNames.StripeEmulator, "advance-test-clock", TestContext.Current.CancellationToken);
+        Assert.True(result.Success, $"Advancing the test clock failed: {result.Message}");
+        await Eventually.IsTrue(
+            async () => (await Stripe.TestClockAsync(TestClockId)).Status == "ready",
+            "Stripe to run the cycle out on the test clock",
+            TimeSpan.FromMinutes(3));
+    }
+
     /// <summary>What RabbitMQ going down and coming back does to everyone connected to it.</summary>
     public Task RestartBrokerAsync() => new PlatformResource(App, "RabbitMQ", ResourceNames.RabbitMq).RestartAsync();
 

@@ -52,7 +52,10 @@ public sealed class MonthEnd(RunningPlatform platform) : IAsyncLifetime
         var expected = Switch.Payers.Concat(Failing.Payers).Concat(Refund.Payers).Concat(Organization.Payers);
         await Task.WhenAll(expected.Select(payer => AllInStripeAsync(payer.Key, payer.Value)));
 
-        await platform.Stripe.AdvanceTestClockAsync(RunningPlatform.TestClockId, CycleEnd.AddHours(2), TimeSpan.FromMinutes(3));
+        // As on-call would from the dashboard: to two hours into the next cycle (CycleEnd), invoices finalized and charged.
+        await platform.AdvanceTestClockToNextCycleAsync();
+        var advanced = await platform.Stripe.TestClockAsync(RunningPlatform.TestClockId);
+        Assert.Equal(CycleEnd.AddHours(2), new DateTimeOffset(DateTime.SpecifyKind(advanced.FrozenTime, DateTimeKind.Utc)));
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
