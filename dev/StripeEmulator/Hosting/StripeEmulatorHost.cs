@@ -1,7 +1,5 @@
 using Cic.StripeEmulator.Control;
 using Cic.StripeEmulator.Events;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Stripe;
 
 namespace Cic.StripeEmulator.Hosting;
