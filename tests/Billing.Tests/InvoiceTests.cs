@@ -123,6 +123,9 @@ public sealed class InvoiceTests(InvoiceFixture billing) : IClassFixture<Invoice
         Assert.Equal(HttpStatusCode.BadRequest, notOurs.StatusCode);
         var problem = await notOurs.Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.True(problem.GetProperty("errors").TryGetProperty("paymentMethodId", out _), problem.ToString());
+        var nul = await owner.PostAsJsonAsync($"/invoices/{invoice.Id}/retry", new RetryPaymentRequest(backup.Id + "\u0000"), Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, nul.StatusCode);
+        Assert.True((await nul.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").TryGetProperty("paymentMethodId", out _));
         Assert.Empty((await DetailAsync(owner, invoice.Id)).Retries);
 
         // The customer retries with the backup card: declined, which is an answer, not an error.

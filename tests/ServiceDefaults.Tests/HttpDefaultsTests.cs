@@ -11,8 +11,14 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Cic.ServiceDefaults.Tests;
 
-/// <summary>One ledger app in Production, shared by the HTTP tests of this class.</summary>
-public sealed class ProductionLedger : IAsyncLifetime
+/// <summary>One ledger app in Production, shared by the HTTP tests of a class.</summary>
+public sealed class ProductionLedger() : HttpLedger("Production");
+
+/// <summary>One ledger app in Development (developer exception page on), shared by the HTTP tests of a class.</summary>
+public sealed class DevelopmentLedger() : HttpLedger("Development");
+
+/// <summary>One ledger app in an environment, shared by the HTTP tests of a class.</summary>
+public abstract class HttpLedger(string environment) : IAsyncLifetime
 {
     private TestDatabase _database = null!;
     private TestVirtualHost _broker = null!;
@@ -24,7 +30,7 @@ public sealed class ProductionLedger : IAsyncLifetime
         var servers = await TestServers.GetAsync();
         _database = await servers.CreateDatabaseAsync("http");
         _broker = await servers.CreateVirtualHostAsync("http");
-        App = LedgerApp.Build(_database.ConnectionString, _broker.Amqp, environment: "Production");
+        App = LedgerApp.Build(_database.ConnectionString, _broker.Amqp, environment);
         await App.StartHealthyAsync();
     }
 
@@ -39,12 +45,19 @@ public sealed class ProductionLedger : IAsyncLifetime
         return client;
     }
 
+    public async Task<long> CountEntriesAsync()
+    {
+        await using var scope = App.Services.CreateAsyncScope();
+        return scope.ServiceProvider.GetRequiredService<LedgerDb>().Entries.LongCount();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await App.StopAsync();
         await App.DisposeAsync();
         await _broker.DisposeAsync();
         await _database.DisposeAsync();
+        GC.SuppressFinalize(this);
     }
 }
 
