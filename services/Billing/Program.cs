@@ -28,6 +28,7 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.MapStripeWebhooks();
+app.MapStripeEvents();
 app.MapBillingAccounts();
 app.MapPaymentMethods();
 app.MapInvoices();

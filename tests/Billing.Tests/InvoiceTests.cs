@@ -289,6 +289,54 @@ public sealed class InvoiceTests(InvoiceFixture billing) : IClassFixture<Invoice
         Assert.Equal(0, await billing.CountAsync("SELECT count(*) FROM invoices WHERE id = 'in_forged'"));
     }
 
+    [Theory]
+    [InlineData("this is not json")]
+    [InlineData("""{"id": "evt_EVENT", "object": "event"}""")]
+    [InlineData("""{"id": "evt_EVENT", "object": "event", "type": "invoice.paid", "created": 1764806400}""")]
+    [InlineData("""{"id": "evt_EVENT", "object": "event", "type": "invoice.paid", "created": "yesterday", "data": {"object": {"id": "in_x", "object": "invoice"}}}""")]
+    public async Task A_correctly_signed_webhook_that_is_not_a_whole_event_is_a_400_and_is_stored_nowhere(string template)
+    {
+        var eventId = $"evt_malformed_{Guid.NewGuid():N}";
+        var payload = template.Replace("evt_EVENT", eventId, StringComparison.Ordinal);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/stripe/webhooks") { Content = new StringContent(payload, Encoding.UTF8, "application/json") };
+        request.Headers.Add("Stripe-Signature", EventUtility.GenerateSignatureHeader(payload, BillingFixture.WebhookSecret, DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
+
+        var response = await billing.Client(null).SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.True(problem.TryGetProperty("errors", out var errors) && errors.EnumerateObject().Any(), problem.ToString());
+        Assert.Equal(0, await billing.CountAsync($"SELECT count(*) FROM stripe_events WHERE id = '{eventId}'"));
+    }
+
+    [Fact]
+    public async Task A_signed_event_about_a_customer_stripe_does_not_have_is_given_up_with_the_reason_and_listed_to_staff()
+    {
+        var eventId = $"evt_orphan_{Guid.NewGuid():N}";
+        var payload = $$$"""
+            {"id":"{{{eventId}}}","object":"event","api_version":"2026-10-28.endive","created":{{{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}}},
+             "type":"customer.updated","data":{"object":{"id":"cus_nobody_{{{Guid.NewGuid():N}}}","object":"customer"}},"livemode":false,"pending_webhooks":1}
+            """;
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/stripe/webhooks") { Content = new StringContent(payload, Encoding.UTF8, "application/json") };
+        request.Headers.Add("Stripe-Signature", EventUtility.GenerateSignatureHeader(payload, BillingFixture.WebhookSecret, DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
+
+        Assert.Equal(HttpStatusCode.OK, (await billing.Client(null).SendAsync(request, Ct)).StatusCode);
+
+        await Eventually.IsTrue(
+            async () => await billing.CountAsync($"SELECT count(*) FROM stripe_events WHERE id = '{eventId}' AND failed_at IS NOT NULL") == 1,
+            "the event to be given up");
+        // Given up at the first answer, not retried: one attempt, kept with Stripe's reason, not processed.
+        Assert.Equal(1, await billing.CountAsync(
+            $"SELECT count(*) FROM stripe_events WHERE id = '{eventId}' AND attempts = 1 AND processed_at IS NULL AND last_error LIKE '%No such customer%'"));
+        var failed = await billing.Staff.GetFromJsonAsync<JsonElement>("/stripe/events?status=failed&pageSize=100", Ct);
+        var listed = Assert.Single(failed.GetProperty("items").EnumerateArray(), e => e.GetProperty("id").GetString() == eventId);
+        Assert.Equal("failed", listed.GetProperty("status").GetString());
+        Assert.Contains("No such customer", listed.GetProperty("lastError").GetString(), StringComparison.Ordinal);
+        var pending = await billing.Staff.GetFromJsonAsync<JsonElement>("/stripe/events?status=pending&pageSize=100", Ct);
+        Assert.DoesNotContain(pending.GetProperty("items").EnumerateArray(), e => e.GetProperty("id").GetString() == eventId);
+        Assert.Equal(HttpStatusCode.Forbidden, (await billing.Client(TestTokens.Customer("someone")).GetAsync("/stripe/events", Ct)).StatusCode);
+    }
+
     /// <summary>The account's subscription, and the moment (clock time) its first period began.</summary>
     private async Task<(string Customer, DateTimeOffset Start)> SubscribeAsync(Guid accountId)
     {
