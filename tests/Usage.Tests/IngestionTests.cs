@@ -100,6 +100,8 @@ public sealed class IngestionTests(UsageFixture usage) : IClassFixture<UsageFixt
         await plain.PublishCallAsync($$"""{"sourceSystem": "poison", "callId": "wrong-type", "companyId": "not-a-guid", "handledAt": "{{LastHour:O}}", "durationMs": 1}""");
         await plain.PublishCallAsync(CallPublisher.CallJson("poison", "next-week", company, DateTimeOffset.UtcNow.AddDays(7)));
         await plain.PublishCallAsync("this is not json");
+        // A moment without its offset is ambiguous (local time, or UTC?): refused, as documented.
+        await plain.PublishCallAsync($$"""{"sourceSystem": "poison", "callId": "no-offset", "companyId": "{{company}}", "handledAt": "{{LastHour.UtcDateTime:yyyy-MM-ddTHH:mm:ss}}", "durationMs": 1}""");
         // Passes the checks, but PostgreSQL cannot store a NUL character: refused alone, by the database.
         await plain.PublishCallAsync(CallPublisher.CallJson("poison", "nul\u0000char", company, LastHour));
         await plain.PublishCallAsync(CallPublisher.CallJson("poison", "good-2", company, LastHour));
@@ -113,8 +115,8 @@ public sealed class IngestionTests(UsageFixture usage) : IClassFixture<UsageFixt
         await usage.WaitForStoredCallsAsync(company, 2);
         var errors = await Eventually.Returns(
             () => usage.Broker.PeekAsync("usage-call-handled_error", 20),
-            found => found.Count >= 5,
-            "the five bad messages to reach the error queue");
+            found => found.Count >= 6,
+            "the six bad messages to reach the error queue");
         var batchErrors = await Eventually.Returns(
             () => usage.Broker.PeekAsync("usage-calls-handled_error", 20),
             found => found.Count >= 1,
@@ -127,12 +129,13 @@ public sealed class IngestionTests(UsageFixture usage) : IClassFixture<UsageFixt
         Assert.Contains(reasons, r => r.Contains("CallId is missing", StringComparison.Ordinal));
         Assert.Contains(reasons, r => r.StartsWith("companyId has the wrong type or format", StringComparison.Ordinal) && r.Contains("Guid", StringComparison.Ordinal));
         Assert.Contains(reasons, r => r.StartsWith("the body is not valid JSON", StringComparison.Ordinal));
+        Assert.Contains(reasons, r => r.StartsWith("handledAt has the wrong type or format: an ISO 8601 date and time with its offset (Z or ±hh:mm) is required", StringComparison.Ordinal));
         Assert.Contains(reasons, r => r.Contains("in the future", StringComparison.Ordinal) && r.Contains("next-week", StringComparison.Ordinal));
         Assert.Contains(reasons, r => r.StartsWith("the database refused its calls", StringComparison.Ordinal));
         Assert.Contains(batchErrors, e => (e.Headers.GetValueOrDefault("MT-Fault-Message") ?? "").Contains("Calls[1]: CallId is missing", StringComparison.Ordinal));
 
         await AssertSettledAsync(company, 2);
-        Assert.Equal(0, await usage.Database.ScalarAsync<long>("SELECT count(*) FROM calls WHERE call_id IN ('next-week', 'in-bad-message', 'wrong-type')"));
+        Assert.Equal(0, await usage.Database.ScalarAsync<long>("SELECT count(*) FROM calls WHERE call_id IN ('next-week', 'in-bad-message', 'wrong-type', 'no-offset')"));
     }
 
     [Fact]
