@@ -96,6 +96,35 @@ public sealed class InvoiceTests(InvoiceFixture billing) : IClassFixture<Invoice
     }
 
     [Fact]
+    public async Task A_customer_sees_the_invoices_of_all_their_accounts_in_one_paged_list()
+    {
+        var organization = await billing.OrganizationAsync("Tailspin Group");
+        // Its company is billed through it: the organization's invoice covers it.
+        await billing.CompanyInAsync(organization, "Tailspin Air");
+        var alone = await billing.CompanyAsync("Tailspin Toys");
+        var other = await billing.CompanyAsync("Someone Else's");
+        var user = await billing.MemberAsync(AccountKind.Organization, organization, MemberRole.Billing);
+        await billing.PublishAsync(new MemberAdded(Guid.NewGuid(), DateTimeOffset.UtcNow, AccountKind.Company, alone, user, $"{user}@example.test", user, MemberRole.Member));
+        await billing.WaitForAsync($"SELECT count(*) FROM members WHERE account_id = '{alone}' AND user_id = '{user}' AND is_member", "the user to be a member of the company");
+        foreach (var account in new[] { organization, alone, other })
+        {
+            var (customer, start) = await SubscribeAsync(account);
+            await billing.ReportUsageAsync(customer, 100, start);
+        }
+
+        await billing.RunPastCycleEndAsync();
+
+        var portal = billing.Client(TestTokens.Customer(user));
+        var mine = await Eventually.Returns(() => PageAsync(portal, "/me/invoices?pageSize=100"), p => p.Total >= 2, "the user's two invoices");
+        Assert.Equal(new[] { organization, alone }.Order(), mine.Items.Select(i => i.AccountId).Distinct().Order());
+        Assert.Contains(mine.Items, i => i.AccountId == organization && i.AccountName == "Tailspin Group" && i.AccountKind == AccountKind.Organization);
+        Assert.DoesNotContain(mine.Items, i => i.AccountId == other || i.Status == "draft");
+        var firstPage = await PageAsync(portal, "/me/invoices?pageSize=1");
+        Assert.Equal((1, mine.Total), (firstPage.Items.Count, firstPage.Total));
+        Assert.Empty((await PageAsync(billing.Client(TestTokens.Customer("nobody-at-all")), "/me/invoices")).Items);
+    }
+
+    [Fact]
     public async Task A_retry_with_a_declined_card_is_an_ordinary_failed_outcome_and_is_announced()
     {
         var company = await billing.CompanyAsync("Declined Dairy");

@@ -88,6 +88,12 @@ public static partial class InvoiceEndpoints
             .WithSummary("The account's invoices, newest first, with the past-due flag")
             .WithDescription("As Stripe last reported them (webhooks, retries and the periodic reconciliation). Past due = open after a failed payment attempt or past its due date. Drafts (not issued yet) are listed to staff only.");
 
+        app.MapGroup("/me/invoices").WithTags("Invoices")
+            .MapGet("/", ListMine)
+            .WithName("ListMyInvoices")
+            .WithSummary("The calling user's invoices across every billing account they may see, newest first, with the past-due flag")
+            .WithDescription("The accounts of /me/accounts: the companies and organizations the user is a member of, and the companies of those organizations. Each row names its account. Drafts are not listed.");
+
         var invoices = app.MapGroup("/invoices").WithTags("Invoices");
 
         invoices.MapGet("/", ListAll)
@@ -132,6 +138,25 @@ public static partial class InvoiceEndpoints
             rows = rows.Where(i => i.Status != "draft");
         }
 
+        return TypedResults.Ok(await PageAsync(db, rows, query.Status, query.PastDue, query.Page, query.PageSize, time.GetUtcNow(), cancellationToken));
+    }
+
+    private static async Task<Results<Ok<InvoicePage>, ValidationProblem>> ListMine(
+        [AsParameters] AccountInvoicesQuery query, BillingDb db, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (InvalidStatus(query.Status) is { } problem)
+        {
+            return problem;
+        }
+
+        // The same accounts BillingAccess lets the user read.
+        var userId = user.UserId();
+        var memberships = db.Members.Where(m => m.IsMember && m.UserId == userId);
+        var readable = memberships.Select(m => m.AccountId)
+            .Concat(db.OrganizationCompanies
+                .Where(o => o.IsMember && memberships.Any(m => m.AccountKind == AccountKind.Organization && m.AccountId == o.OrganizationId))
+                .Select(o => o.CompanyId));
+        var rows = db.Invoices.Where(i => i.Status != "draft" && i.AccountId != null && readable.Contains(i.AccountId.Value));
         return TypedResults.Ok(await PageAsync(db, rows, query.Status, query.PastDue, query.Page, query.PageSize, time.GetUtcNow(), cancellationToken));
     }
 
