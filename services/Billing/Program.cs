@@ -31,6 +31,7 @@ app.MapStripeWebhooks();
 app.MapStripeEvents();
 app.MapBillingAccounts();
 app.MapPaymentMethods();
+app.MapCardFormPage();
 app.MapInvoices();
 app.MapUsageReconciliation();
 

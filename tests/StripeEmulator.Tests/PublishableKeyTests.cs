@@ -87,6 +87,8 @@ public sealed class PublishableKeyTests(EmulatorFixture fixture)
 
         Assert.Equal(HttpStatusCode.PaymentRequired, response.StatusCode);
         Assert.Contains("incorrect_number", await response.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+        // The page reads the error too: errors carry the CORS header as well.
+        Assert.Equal("*", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
         Assert.Equal("requires_payment_method", (await fixture.Client.V1.SetupIntents.GetAsync(intent.Id, cancellationToken: ct)).Status);
     }
 

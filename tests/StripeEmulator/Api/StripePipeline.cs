@@ -87,6 +87,7 @@ internal sealed class StripePipeline(
         }
         http.Response.Clear();
         http.Response.Headers["Request-Id"] = RequestIdOf(http);
+        http.Response.Headers.AccessControlAllowOrigin = "*";
         http.Response.StatusCode = error.Status;
         foreach (var (name, value) in error.Headers)
         {
