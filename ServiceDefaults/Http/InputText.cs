@@ -44,6 +44,8 @@ public static class InputText
         services.ConfigureHttpJsonOptions(options =>
         {
             options.SerializerOptions.Converters.Add(new PlainStringConverter());
+            // Numbers as numbers ("12" is a string, not a number), which is also what the OpenAPI documents then say.
+            options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
             // Enums by name only: a number would be stored as whatever it happens to mean (role 7). Takes
             // precedence over the enums' own [JsonConverter] attributes, which allow numbers.
             options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false));

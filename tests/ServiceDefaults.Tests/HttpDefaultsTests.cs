@@ -241,6 +241,21 @@ public sealed class DevelopmentApiReferenceTests : IAsyncLifetime
         Assert.True(json.RootElement.GetProperty("paths").TryGetProperty("/entries", out _));
         Assert.Equal("bearer", json.RootElement.GetProperty("components").GetProperty("securitySchemes").GetProperty("Bearer").GetProperty("scheme").GetString());
         Assert.Equal(HttpStatusCode.OK, reference.StatusCode);
+
+        // What a generated client relies on: camelCase query names, the token and its 401 as a problem, integers as integers.
+        var list = json.RootElement.GetProperty("paths").GetProperty("/entries").GetProperty("get");
+        Assert.Equal(["after", "pageSize"], list.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()).Order());
+        Assert.True(list.GetProperty("security")[0].TryGetProperty("Bearer", out _), list.ToString());
+        Assert.True(list.GetProperty("responses").GetProperty("401").GetProperty("content").TryGetProperty("application/problem+json", out _));
+        Assert.True(list.GetProperty("responses").GetProperty("400").GetProperty("content").TryGetProperty("application/problem+json", out _));
+        var health = json.RootElement.GetProperty("paths").TryGetProperty("/health", out var healthPath) ? healthPath : default;
+        Assert.True(health.ValueKind == JsonValueKind.Undefined || !health.GetProperty("get").GetProperty("responses").TryGetProperty("401", out _));
+        var amount = json.RootElement.GetProperty("components").GetProperty("schemas").GetProperty("NewEntry").GetProperty("properties").GetProperty("amount");
+        Assert.Equal("integer", amount.GetProperty("type").GetString());
+        if (json.RootElement.TryGetProperty("servers", out var servers))
+        {
+            Assert.DoesNotContain(servers.EnumerateArray(), server => server.GetProperty("url").GetString()!.EndsWith('/'));
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -17,7 +17,8 @@ namespace Cic.Billing.Invoices;
 /// <param name="NextPaymentAttempt">When Stripe retries automatically next, if it will.</param>
 /// <param name="LastPaymentError">Why the latest failed attempt failed (the decline code), e.g. <c>insufficient_funds</c>.</param>
 public sealed record InvoiceSummary(
-    string Id, string? Number, Guid AccountId, AccountKind AccountKind, string AccountName, string Status, bool PastDue,
+    string Id, string? Number, Guid AccountId, AccountKind AccountKind, string AccountName,
+    [property: AllowedValues("draft", "open", "paid", "uncollectible", "void")] string Status, bool PastDue,
     string Currency, long Total, long AmountDue, long AmountPaid, long AmountRemaining,
     DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd, DateTimeOffset CreatedAt, DateTimeOffset? DueDate,
     int AttemptCount, DateTimeOffset? NextPaymentAttempt, string? LastPaymentError, string? HostedInvoiceUrl);
@@ -35,7 +36,8 @@ public sealed record InvoicePage(IReadOnlyList<InvoiceSummary> Items, int Page, 
 /// a dispute about call counts.
 /// </param>
 public sealed record InvoiceDetail(
-    string Id, string? Number, Guid AccountId, AccountKind AccountKind, string AccountName, string Status, bool PastDue,
+    string Id, string? Number, Guid AccountId, AccountKind AccountKind, string AccountName,
+    [property: AllowedValues("draft", "open", "paid", "uncollectible", "void")] string Status, bool PastDue,
     string? BillingReason, string StripeCustomerId, string? SubscriptionId, string Currency,
     long Subtotal, long Total, long AmountDue, long AmountPaid, long AmountRemaining,
     long PrePaymentCreditNotesAmount, long PostPaymentCreditNotesAmount,
@@ -52,7 +54,7 @@ public sealed record InvoiceLineResponse(
 /// <param name="FailureCode">Stripe's decline code (else error code), e.g. <c>insufficient_funds</c>.</param>
 public sealed record PaymentRetryResponse(
     Guid Id, string? PaymentMethodId, string RequestedBy, bool RequestedByStaff, DateTimeOffset RequestedAt,
-    string Outcome, string? FailureCode, string? FailureMessage, DateTimeOffset? CompletedAt);
+    [property: AllowedValues("pending", "succeeded", "failed")] string Outcome, string? FailureCode, string? FailureMessage, DateTimeOffset? CompletedAt);
 
 public sealed record CompanyUsage(Guid CompanyId, string? CompanyName, long Calls);
 
