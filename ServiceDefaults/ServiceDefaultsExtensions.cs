@@ -35,11 +35,14 @@ public static class ServiceDefaultsExtensions
     }
 
     /// <summary>
+    /// Refuses route and query values that are not plain text (<see cref="InputText"/>);
     /// <c>/alive</c> and <c>/health</c> in every environment; the OpenAPI document and the browsable
     /// API reference in Development.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
+        // Here, after routing has matched (WebApplication routes first), so route values can be named.
+        app.UseMiddleware<PlainTextRouteAndQuery>();
         app.MapHealthEndpoints();
         app.MapApiDocuments();
         return app;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
@@ -25,6 +26,8 @@ public static class ProblemResponses
             context.ProblemDetails.Extensions.TryAdd("traceId", Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier);
         });
         builder.Services.AddExceptionHandler<UnreadableRequestHandler>();
+        builder.Services.AddSingleton<IDeveloperPageExceptionFilter, UnreadableRequestHandler>();
+        builder.Services.AddInputText();
 
         // Minimal APIs answer an unreadable body with an empty 400 outside Development; throwing lets
         // UnreadableRequestHandler say which field was wrong, in every environment.
@@ -46,22 +49,33 @@ public static class ProblemResponses
     }
 }
 
-/// <summary>Turns a request that could not be read (malformed JSON, a wrong type, a missing body) into a 400 naming the field.</summary>
-internal sealed class UnreadableRequestHandler(IProblemDetailsService problemDetails) : IExceptionHandler
+/// <summary>
+/// Turns a request that could not be read (malformed JSON, a wrong type, a value that is not plain text, a
+/// query or route value that does not parse, a missing body) into a 400 naming the field, in every
+/// environment: as the exception handler, and in Development ahead of the developer exception page, so a
+/// 4xx never carries a stack trace.
+/// </summary>
+internal sealed class UnreadableRequestHandler(IProblemDetailsService problemDetails) : IExceptionHandler, IDeveloperPageExceptionFilter
 {
-    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
-    {
-        if (exception is not BadHttpRequestException badRequest)
-        {
-            return false;
-        }
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken) =>
+        exception is BadHttpRequestException badRequest && await WriteAsync(httpContext, badRequest);
 
+    public async Task HandleExceptionAsync(ErrorContext errorContext, Func<ErrorContext, Task> next)
+    {
+        if (errorContext.Exception is not BadHttpRequestException badRequest || !await WriteAsync(errorContext.HttpContext, badRequest))
+        {
+            await next(errorContext);
+        }
+    }
+
+    private async Task<bool> WriteAsync(HttpContext httpContext, BadHttpRequestException badRequest)
+    {
         var (field, message) = Describe(badRequest);
         httpContext.Response.StatusCode = badRequest.StatusCode;
+        // No exception in the context: the problem must not carry its details, in Development either.
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,
-            Exception = exception,
             ProblemDetails = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
             {
                 Status = badRequest.StatusCode,
@@ -71,15 +85,19 @@ internal sealed class UnreadableRequestHandler(IProblemDetailsService problemDet
         });
     }
 
-    private static (string Field, string Message) Describe(BadHttpRequestException badRequest)
+    internal static (string Field, string Message) Describe(BadHttpRequestException badRequest)
     {
         if (badRequest.InnerException is JsonException json)
         {
-            var field = string.IsNullOrEmpty(json.Path) || json.Path == "$" ? "body" : json.Path.TrimStart('$', '.');
-            var message = json.Path is null or "$"
-                ? "The body is not valid JSON."
-                : $"'{field}' has a value of the wrong type or format.";
-            return (field, message);
+            if (json.Path is null or "$" || (json.InnerException is JsonException && json is not RefusedTextException))
+            {
+                return ("body", "The body is not valid JSON.");
+            }
+
+            var field = FieldOf(json.Path);
+            return json is RefusedTextException
+                ? (field, $"'{field}' {InputText.Refusal}.")
+                : (field, $"'{field}' has a value of the wrong type or format.");
         }
 
         // Route, query and header binding failures name the parameter in quotes: Failed to bind parameter "Guid id" from "x".
@@ -90,9 +108,55 @@ internal sealed class UnreadableRequestHandler(IProblemDetailsService problemDet
         {
             var parameter = text[(start + 1)..end];
             var name = parameter.Contains(' ') ? parameter[(parameter.LastIndexOf(' ') + 1)..] : parameter;
-            return (name, text);
+            // Query names are camelCase, like every JSON name ([AsParameters] records name them after their properties).
+            name = name.Length > 0 ? char.ToLowerInvariant(name[0]) + name[1..] : name;
+            var from = text.IndexOf(" from \"", StringComparison.Ordinal);
+            return from >= 0 && text.EndsWith("\".", StringComparison.Ordinal)
+                ? (name, $"'{name}' could not be read from {text[(from + 6)..^1]}: it has the wrong type or format.")
+                : (name, text);
         }
 
         return ("request", text);
+    }
+
+    /// <summary>A JSON path as the field's name: <c>$.settings['invoice-issued'].email</c> is <c>settings.invoice-issued.email</c>.</summary>
+    internal static string FieldOf(string path)
+    {
+        var field = new StringBuilder();
+        var i = path.StartsWith('$') ? 1 : 0;
+        while (i < path.Length)
+        {
+            if (path[i] == '.')
+            {
+                i++;
+                continue;
+            }
+
+            if (path.AsSpan(i).StartsWith("['"))
+            {
+                var close = path.IndexOf("']", i + 2, StringComparison.Ordinal);
+                close = close < 0 ? path.Length : close;
+                Append(field, path[(i + 2)..close]);
+                i = close + 2;
+            }
+            else if (path[i] == '[')
+            {
+                var close = path.IndexOf(']', i);
+                close = close < 0 ? path.Length - 1 : close;
+                field.Append(path, i, close - i + 1);
+                i = close + 1;
+            }
+            else
+            {
+                var next = path.IndexOfAny(['.', '['], i);
+                next = next < 0 ? path.Length : next;
+                Append(field, path[i..next]);
+                i = next;
+            }
+        }
+
+        return field.Length == 0 ? "body" : field.ToString();
+
+        static void Append(StringBuilder field, string name) => field.Append(field.Length == 0 ? "" : ".").Append(name);
     }
 }

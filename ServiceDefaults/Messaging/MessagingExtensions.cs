@@ -1,5 +1,6 @@
 using Cic.ServiceDefaults.Persistence;
 using MassTransit;
+using MassTransit.Middleware;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -55,6 +56,13 @@ public static class MessagingExtensions
                     .Intervals(options.RetryIntervals)
                     .Ignore<InvalidMessageException>());
                 endpoint.UseConsumeFilter(typeof(InboxFilter<>), context);
+                // A fault is moved to the _error queue with the headers that fit in a frame, so one producer's
+                // oversized message cannot close the connection over and over.
+                endpoint.ConfigureError(error =>
+                {
+                    error.UseFilter(new GenerateFaultFilter());
+                    error.UseFilter(new FittedErrorTransportFilter());
+                });
             });
 
             bus.UsingRabbitMq((context, rabbit) =>

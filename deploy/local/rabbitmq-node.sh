@@ -44,6 +44,8 @@ management.tcp.port = $mgmt
 loopback_users = none
 # A development broker on a shared disk: don't stop publishers while free space is merely low.
 disk_free_limit.absolute = 50MB
+# RabbitMQ 4's default, stated so the tests know the largest message a producer can publish (3.x allows 128 MiB).
+max_message_size = 16777216
 CONF
   # The user a new node creates at its first boot (instead of guest), when given.
   if [ -n "${RABBITMQ_DEFAULT_USER:-}" ]; then

@@ -28,8 +28,10 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.MapStripeWebhooks();
+app.MapStripeEvents();
 app.MapBillingAccounts();
 app.MapPaymentMethods();
+app.MapCardFormPage();
 app.MapInvoices();
 app.MapUsageReconciliation();
 

@@ -51,6 +51,9 @@ public class BillingFixture() : ServiceFixture<BillingDb>("billing-db") // Any t
 
     protected override int? Port => _port;
 
+    /// <summary>Where Billing serves HTTP, for a browser.</summary>
+    public Uri BaseAddress => new($"http://127.0.0.1:{_port}");
+
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
     [
         new("Stripe:SecretKey", StripeEmulatorHost.DefaultApiKey),

@@ -96,6 +96,35 @@ public sealed class InvoiceTests(InvoiceFixture billing) : IClassFixture<Invoice
     }
 
     [Fact]
+    public async Task A_customer_sees_the_invoices_of_all_their_accounts_in_one_paged_list()
+    {
+        var organization = await billing.OrganizationAsync("Tailspin Group");
+        // Its company is billed through it: the organization's invoice covers it.
+        await billing.CompanyInAsync(organization, "Tailspin Air");
+        var alone = await billing.CompanyAsync("Tailspin Toys");
+        var other = await billing.CompanyAsync("Someone Else's");
+        var user = await billing.MemberAsync(AccountKind.Organization, organization, MemberRole.Billing);
+        await billing.PublishAsync(new MemberAdded(Guid.NewGuid(), DateTimeOffset.UtcNow, AccountKind.Company, alone, user, $"{user}@example.test", user, MemberRole.Member));
+        await billing.WaitForAsync($"SELECT count(*) FROM members WHERE account_id = '{alone}' AND user_id = '{user}' AND is_member", "the user to be a member of the company");
+        foreach (var account in new[] { organization, alone, other })
+        {
+            var (customer, start) = await SubscribeAsync(account);
+            await billing.ReportUsageAsync(customer, 100, start);
+        }
+
+        await billing.RunPastCycleEndAsync();
+
+        var portal = billing.Client(TestTokens.Customer(user));
+        var mine = await Eventually.Returns(() => PageAsync(portal, "/me/invoices?pageSize=100"), p => p.Total >= 2, "the user's two invoices");
+        Assert.Equal(new[] { organization, alone }.Order(), mine.Items.Select(i => i.AccountId).Distinct().Order());
+        Assert.Contains(mine.Items, i => i.AccountId == organization && i.AccountName == "Tailspin Group" && i.AccountKind == AccountKind.Organization);
+        Assert.DoesNotContain(mine.Items, i => i.AccountId == other || i.Status == "draft");
+        var firstPage = await PageAsync(portal, "/me/invoices?pageSize=1");
+        Assert.Equal((1, mine.Total), (firstPage.Items.Count, firstPage.Total));
+        Assert.Empty((await PageAsync(billing.Client(TestTokens.Customer("nobody-at-all")), "/me/invoices")).Items);
+    }
+
+    [Fact]
     public async Task A_retry_with_a_declined_card_is_an_ordinary_failed_outcome_and_is_announced()
     {
         var company = await billing.CompanyAsync("Declined Dairy");
@@ -123,6 +152,9 @@ public sealed class InvoiceTests(InvoiceFixture billing) : IClassFixture<Invoice
         Assert.Equal(HttpStatusCode.BadRequest, notOurs.StatusCode);
         var problem = await notOurs.Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.True(problem.GetProperty("errors").TryGetProperty("paymentMethodId", out _), problem.ToString());
+        var nul = await owner.PostAsJsonAsync($"/invoices/{invoice.Id}/retry", new RetryPaymentRequest(backup.Id + "\u0000"), Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, nul.StatusCode);
+        Assert.True((await nul.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").TryGetProperty("paymentMethodId", out _));
         Assert.Empty((await DetailAsync(owner, invoice.Id)).Retries);
 
         // The customer retries with the backup card: declined, which is an answer, not an error.
@@ -284,6 +316,54 @@ public sealed class InvoiceTests(InvoiceFixture billing) : IClassFixture<Invoice
         // By its own id: the fixture's other tests receive genuine webhooks meanwhile.
         Assert.Equal(0, await billing.CountAsync($"SELECT count(*) FROM stripe_events WHERE id = '{eventId}'"));
         Assert.Equal(0, await billing.CountAsync("SELECT count(*) FROM invoices WHERE id = 'in_forged'"));
+    }
+
+    [Theory]
+    [InlineData("this is not json")]
+    [InlineData("""{"id": "evt_EVENT", "object": "event"}""")]
+    [InlineData("""{"id": "evt_EVENT", "object": "event", "type": "invoice.paid", "created": 1764806400}""")]
+    [InlineData("""{"id": "evt_EVENT", "object": "event", "type": "invoice.paid", "created": "yesterday", "data": {"object": {"id": "in_x", "object": "invoice"}}}""")]
+    public async Task A_correctly_signed_webhook_that_is_not_a_whole_event_is_a_400_and_is_stored_nowhere(string template)
+    {
+        var eventId = $"evt_malformed_{Guid.NewGuid():N}";
+        var payload = template.Replace("evt_EVENT", eventId, StringComparison.Ordinal);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/stripe/webhooks") { Content = new StringContent(payload, Encoding.UTF8, "application/json") };
+        request.Headers.Add("Stripe-Signature", EventUtility.GenerateSignatureHeader(payload, BillingFixture.WebhookSecret, DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
+
+        var response = await billing.Client(null).SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.True(problem.TryGetProperty("errors", out var errors) && errors.EnumerateObject().Any(), problem.ToString());
+        Assert.Equal(0, await billing.CountAsync($"SELECT count(*) FROM stripe_events WHERE id = '{eventId}'"));
+    }
+
+    [Fact]
+    public async Task A_signed_event_about_a_customer_stripe_does_not_have_is_given_up_with_the_reason_and_listed_to_staff()
+    {
+        var eventId = $"evt_orphan_{Guid.NewGuid():N}";
+        var payload = $$$"""
+            {"id":"{{{eventId}}}","object":"event","api_version":"2026-10-28.endive","created":{{{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}}},
+             "type":"customer.updated","data":{"object":{"id":"cus_nobody_{{{Guid.NewGuid():N}}}","object":"customer"}},"livemode":false,"pending_webhooks":1}
+            """;
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/stripe/webhooks") { Content = new StringContent(payload, Encoding.UTF8, "application/json") };
+        request.Headers.Add("Stripe-Signature", EventUtility.GenerateSignatureHeader(payload, BillingFixture.WebhookSecret, DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
+
+        Assert.Equal(HttpStatusCode.OK, (await billing.Client(null).SendAsync(request, Ct)).StatusCode);
+
+        await Eventually.IsTrue(
+            async () => await billing.CountAsync($"SELECT count(*) FROM stripe_events WHERE id = '{eventId}' AND failed_at IS NOT NULL") == 1,
+            "the event to be given up");
+        // Given up at the first answer, not retried: one attempt, kept with Stripe's reason, not processed.
+        Assert.Equal(1, await billing.CountAsync(
+            $"SELECT count(*) FROM stripe_events WHERE id = '{eventId}' AND attempts = 1 AND processed_at IS NULL AND last_error LIKE '%No such customer%'"));
+        var failed = await billing.Staff.GetFromJsonAsync<JsonElement>("/stripe/events?status=failed&pageSize=100", Ct);
+        var listed = Assert.Single(failed.GetProperty("items").EnumerateArray(), e => e.GetProperty("id").GetString() == eventId);
+        Assert.Equal("failed", listed.GetProperty("status").GetString());
+        Assert.Contains("No such customer", listed.GetProperty("lastError").GetString(), StringComparison.Ordinal);
+        var pending = await billing.Staff.GetFromJsonAsync<JsonElement>("/stripe/events?status=pending&pageSize=100", Ct);
+        Assert.DoesNotContain(pending.GetProperty("items").EnumerateArray(), e => e.GetProperty("id").GetString() == eventId);
+        Assert.Equal(HttpStatusCode.Forbidden, (await billing.Client(TestTokens.Customer("someone")).GetAsync("/stripe/events", Ct)).StatusCode);
     }
 
     /// <summary>The account's subscription, and the moment (clock time) its first period began.</summary>

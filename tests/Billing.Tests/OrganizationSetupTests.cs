@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using Cic.Billing.Accounts;
 using Cic.Billing.Readiness;
 using Cic.Contracts;
 using Cic.Contracts.Accounts;
@@ -41,6 +42,29 @@ public sealed class OrganizationSetupTests(BillingFixture billing)
 
         Assert.DoesNotContain(await NotReadyAsync(), r => r.AccountId == organization || companies.Contains(r.AccountId));
         Assert.Equal(0, await billing.CountAsync($"SELECT count(*) FROM billing_accounts WHERE id IN ('{companies[0]}', '{companies[1]}') AND stripe_customer_id IS NOT NULL"));
+    }
+
+    [Fact]
+    public async Task A_billing_account_says_who_pays_for_it_now_and_from_the_next_cycle()
+    {
+        var organization = await billing.OrganizationAsync("Contoso Group");
+        var inside = await billing.CompanyInAsync(organization, "Contoso North");
+        var alone = await billing.CompanyAsync("Fabrikam");
+        var nextMonth = BillingCycle.Containing(DateTimeOffset.UtcNow).End;
+        await billing.JoinAsync(alone, organization, nextMonth, version: 2);
+        var portal = billing.Client(TestTokens.Customer(await billing.MemberAsync(AccountKind.Organization, organization, MemberRole.Member)));
+
+        var billedThrough = await portal.GetFromJsonAsync<BillingAccountResponse>($"/billing-accounts/{inside}", Ct);
+        var switching = await billing.Staff.GetFromJsonAsync<BillingAccountResponse>($"/billing-accounts/{alone}", Ct);
+        var payer = await portal.GetFromJsonAsync<BillingAccountResponse>($"/billing-accounts/{organization}", Ct);
+
+        Assert.Equal((AccountKind.Organization, organization, "Contoso Group", true),
+            (billedThrough!.Payer!.Kind, billedThrough.Payer.Id, billedThrough.Payer.Name, billedThrough.Payer.BilledThrough));
+        Assert.Null(billedThrough.NextPayer);
+        Assert.Equal((AccountKind.Company, alone, "Fabrikam", false), (switching!.Payer!.Kind, switching.Payer.Id, switching.Payer.Name, switching.Payer.BilledThrough));
+        Assert.Equal((organization, "Contoso Group", nextMonth, true),
+            (switching.NextPayer!.Id, switching.NextPayer.Name, switching.NextPayer.Since, switching.NextPayer.BilledThrough));
+        Assert.Equal((organization, false), (payer!.Payer!.Id, payer.Payer.BilledThrough));
     }
 
     [Fact]

@@ -95,6 +95,13 @@ public sealed class TestVirtualHost : IAsyncDisposable
         (await ConnectionsAsync()).Select(connection => connection.ClientName).ToList();
 
     /// <summary>
+    /// The broker's names (client address and port) of the open connections whose client-given name contains
+    /// <paramref name="nameContains"/>: a connection that was lost and opened again has a new one.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> OpenConnectionsAsync(string nameContains) =>
+        (await ConnectionsAsync()).Where(c => c.ClientName.Contains(nameContains, StringComparison.Ordinal)).Select(c => c.Name).Order().ToList();
+
+    /// <summary>
     /// Closes, as a broker restart or a network fault would, every client connection to this virtual host
     /// whose name contains <paramref name="nameContains"/>; returns how many it closed.
     /// </summary>

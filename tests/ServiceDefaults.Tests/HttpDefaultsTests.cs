@@ -11,8 +11,14 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Cic.ServiceDefaults.Tests;
 
-/// <summary>One ledger app in Production, shared by the HTTP tests of this class.</summary>
-public sealed class ProductionLedger : IAsyncLifetime
+/// <summary>One ledger app in Production, shared by the HTTP tests of a class.</summary>
+public sealed class ProductionLedger() : HttpLedger("Production");
+
+/// <summary>One ledger app in Development (developer exception page on), shared by the HTTP tests of a class.</summary>
+public sealed class DevelopmentLedger() : HttpLedger("Development");
+
+/// <summary>One ledger app in an environment, shared by the HTTP tests of a class.</summary>
+public abstract class HttpLedger(string environment) : IAsyncLifetime
 {
     private TestDatabase _database = null!;
     private TestVirtualHost _broker = null!;
@@ -24,7 +30,7 @@ public sealed class ProductionLedger : IAsyncLifetime
         var servers = await TestServers.GetAsync();
         _database = await servers.CreateDatabaseAsync("http");
         _broker = await servers.CreateVirtualHostAsync("http");
-        App = LedgerApp.Build(_database.ConnectionString, _broker.Amqp, environment: "Production");
+        App = LedgerApp.Build(_database.ConnectionString, _broker.Amqp, environment);
         await App.StartHealthyAsync();
     }
 
@@ -39,12 +45,19 @@ public sealed class ProductionLedger : IAsyncLifetime
         return client;
     }
 
+    public async Task<long> CountEntriesAsync()
+    {
+        await using var scope = App.Services.CreateAsyncScope();
+        return scope.ServiceProvider.GetRequiredService<LedgerDb>().Entries.LongCount();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await App.StopAsync();
         await App.DisposeAsync();
         await _broker.DisposeAsync();
         await _database.DisposeAsync();
+        GC.SuppressFinalize(this);
     }
 }
 
@@ -228,6 +241,21 @@ public sealed class DevelopmentApiReferenceTests : IAsyncLifetime
         Assert.True(json.RootElement.GetProperty("paths").TryGetProperty("/entries", out _));
         Assert.Equal("bearer", json.RootElement.GetProperty("components").GetProperty("securitySchemes").GetProperty("Bearer").GetProperty("scheme").GetString());
         Assert.Equal(HttpStatusCode.OK, reference.StatusCode);
+
+        // What a generated client relies on: camelCase query names, the token and its 401 as a problem, integers as integers.
+        var list = json.RootElement.GetProperty("paths").GetProperty("/entries").GetProperty("get");
+        Assert.Equal(["after", "pageSize"], list.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()).Order());
+        Assert.True(list.GetProperty("security")[0].TryGetProperty("Bearer", out _), list.ToString());
+        Assert.True(list.GetProperty("responses").GetProperty("401").GetProperty("content").TryGetProperty("application/problem+json", out _));
+        Assert.True(list.GetProperty("responses").GetProperty("400").GetProperty("content").TryGetProperty("application/problem+json", out _));
+        var health = json.RootElement.GetProperty("paths").TryGetProperty("/health", out var healthPath) ? healthPath : default;
+        Assert.True(health.ValueKind == JsonValueKind.Undefined || !health.GetProperty("get").GetProperty("responses").TryGetProperty("401", out _));
+        var amount = json.RootElement.GetProperty("components").GetProperty("schemas").GetProperty("NewEntry").GetProperty("properties").GetProperty("amount");
+        Assert.Equal("integer", amount.GetProperty("type").GetString());
+        if (json.RootElement.TryGetProperty("servers", out var servers))
+        {
+            Assert.DoesNotContain(servers.EnumerateArray(), server => server.GetProperty("url").GetString()!.EndsWith('/'));
+        }
     }
 
     public async ValueTask DisposeAsync()

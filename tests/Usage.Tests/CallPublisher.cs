@@ -45,10 +45,13 @@ public sealed class CallPublisher : IAsyncDisposable
 
     public ValueTask PublishCallsAsync(string json) => PublishAsync("calls.handled", json);
 
-    public async ValueTask PublishAsync(string routingKey, string json)
+    public ValueTask PublishAsync(string routingKey, string json) => PublishAsync(routingKey, Encoding.UTF8.GetBytes(json));
+
+    /// <summary>Publishes a body as it is, with the producer's own <paramref name="headers"/>, if any.</summary>
+    public async ValueTask PublishAsync(string routingKey, byte[] body, IDictionary<string, object?>? headers = null)
     {
-        var properties = new BasicProperties { ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent };
-        await _channel.BasicPublishAsync("cic.calls", routingKey, mandatory: true, properties, Encoding.UTF8.GetBytes(json));
+        var properties = new BasicProperties { ContentType = "application/json", DeliveryMode = DeliveryModes.Persistent, Headers = headers };
+        await _channel.BasicPublishAsync("cic.calls", routingKey, mandatory: true, properties, body);
     }
 
     public async ValueTask DisposeAsync()

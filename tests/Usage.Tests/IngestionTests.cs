@@ -1,5 +1,8 @@
 using Cic.Contracts.Calls;
 using Cic.Testing;
+using System.Net;
+using System.Text;
+using Cic.ServiceDefaults.Messaging;
 using MassTransit;
 
 namespace Cic.Usage.Tests;
@@ -97,6 +100,8 @@ public sealed class IngestionTests(UsageFixture usage) : IClassFixture<UsageFixt
         await plain.PublishCallAsync($$"""{"sourceSystem": "poison", "callId": "wrong-type", "companyId": "not-a-guid", "handledAt": "{{LastHour:O}}", "durationMs": 1}""");
         await plain.PublishCallAsync(CallPublisher.CallJson("poison", "next-week", company, DateTimeOffset.UtcNow.AddDays(7)));
         await plain.PublishCallAsync("this is not json");
+        // A moment without its offset is ambiguous (local time, or UTC?): refused, as documented.
+        await plain.PublishCallAsync($$"""{"sourceSystem": "poison", "callId": "no-offset", "companyId": "{{company}}", "handledAt": "{{LastHour.UtcDateTime:yyyy-MM-ddTHH:mm:ss}}", "durationMs": 1}""");
         // Passes the checks, but PostgreSQL cannot store a NUL character: refused alone, by the database.
         await plain.PublishCallAsync(CallPublisher.CallJson("poison", "nul\u0000char", company, LastHour));
         await plain.PublishCallAsync(CallPublisher.CallJson("poison", "good-2", company, LastHour));
@@ -110,8 +115,8 @@ public sealed class IngestionTests(UsageFixture usage) : IClassFixture<UsageFixt
         await usage.WaitForStoredCallsAsync(company, 2);
         var errors = await Eventually.Returns(
             () => usage.Broker.PeekAsync("usage-call-handled_error", 20),
-            found => found.Count >= 5,
-            "the five bad messages to reach the error queue");
+            found => found.Count >= 6,
+            "the six bad messages to reach the error queue");
         var batchErrors = await Eventually.Returns(
             () => usage.Broker.PeekAsync("usage-calls-handled_error", 20),
             found => found.Count >= 1,
@@ -124,12 +129,81 @@ public sealed class IngestionTests(UsageFixture usage) : IClassFixture<UsageFixt
         Assert.Contains(reasons, r => r.Contains("CallId is missing", StringComparison.Ordinal));
         Assert.Contains(reasons, r => r.StartsWith("companyId has the wrong type or format", StringComparison.Ordinal) && r.Contains("Guid", StringComparison.Ordinal));
         Assert.Contains(reasons, r => r.StartsWith("the body is not valid JSON", StringComparison.Ordinal));
+        Assert.Contains(reasons, r => r.StartsWith("handledAt has the wrong type or format: an ISO 8601 date and time with its offset (Z or ±hh:mm) is required", StringComparison.Ordinal));
         Assert.Contains(reasons, r => r.Contains("in the future", StringComparison.Ordinal) && r.Contains("next-week", StringComparison.Ordinal));
         Assert.Contains(reasons, r => r.StartsWith("the database refused its calls", StringComparison.Ordinal));
         Assert.Contains(batchErrors, e => (e.Headers.GetValueOrDefault("MT-Fault-Message") ?? "").Contains("Calls[1]: CallId is missing", StringComparison.Ordinal));
 
         await AssertSettledAsync(company, 2);
-        Assert.Equal(0, await usage.Database.ScalarAsync<long>("SELECT count(*) FROM calls WHERE call_id IN ('next-week', 'in-bad-message', 'wrong-type')"));
+        Assert.Equal(0, await usage.Database.ScalarAsync<long>("SELECT count(*) FROM calls WHERE call_id IN ('next-week', 'in-bad-message', 'wrong-type', 'no-offset')"));
+    }
+
+    [Fact]
+    public async Task A_refused_message_whose_header_nearly_fills_a_frame_reaches_the_error_queue_while_calls_go_on_being_stored()
+    {
+        var company = Guid.NewGuid();
+        await using var plain = await CallPublisher.ConnectAsync(usage.Broker);
+        await plain.PublishCallAsync(CallPublisher.CallJson("frame", "before", company, LastHour));
+        await usage.WaitForStoredCallsAsync(company, 1);
+        var connections = await Eventually.Returns(
+            () => usage.Broker.OpenConnectionsAsync("Cic.Usage"), found => found.Count >= 2, "the service's connections to be listed");
+
+        // The content header frame ~150 bytes under RabbitMQ's frame_max of 131,072: 14 bytes of fixed fields,
+        // content type (1 + 16), delivery mode (1), the table's length (4) and its one entry (1 + 9 + 1 + 4 + value).
+        const int FrameMax = 131_072;
+        var padding = new string('x', FrameMax - 8 - 150 - 14 - 17 - 1 - 4 - 15);
+        var hostile = Encoding.UTF8.GetBytes($$"""{"sourceSystem": "frame", "companyId": "{{company}}", "handledAt": "{{LastHour:O}}", "durationMs": 1}""");
+        await plain.PublishAsync("call.handled", hostile, new Dictionary<string, object?> { ["x-padding"] = Encoding.UTF8.GetBytes(padding) });
+        await plain.PublishCallAsync(CallPublisher.CallJson("frame", "after", company, LastHour));
+
+        var moved = await Eventually.Returns(
+            async () => (await usage.Broker.PeekAsync("usage-call-handled_error", 100)).Where(e => e.Body == Encoding.UTF8.GetString(hostile)).ToList(),
+            found => found.Count > 0,
+            "the hostile message to reach the error queue");
+        var headers = moved[0].Headers;
+        Assert.Contains("CallId is missing", headers.GetValueOrDefault("MT-Fault-Message") ?? "", StringComparison.Ordinal);
+        Assert.Equal("fault", headers.GetValueOrDefault("MT-Reason"));
+        Assert.False(headers.ContainsKey("x-padding"));
+        Assert.Contains("x-padding", headers.GetValueOrDefault(ErrorQueueHeaders.DroppedHeader) ?? "", StringComparison.Ordinal);
+
+        // The consumers' connection was never lost: ingestion and health were not interrupted.
+        await plain.PublishCallAsync(CallPublisher.CallJson("frame", "later", company, LastHour));
+        await usage.WaitForStoredCallsAsync(company, 3);
+        using var health = await usage.Host.Client(null).GetAsync("/health", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal(connections, await usage.Broker.OpenConnectionsAsync("Cic.Usage"));
+        await AssertSettledAsync(company, 3);
+    }
+
+    [Fact]
+    public async Task A_refused_message_of_the_brokers_maximum_size_reaches_the_error_queue_while_calls_go_on_being_stored()
+    {
+        var company = Guid.NewGuid();
+        await using var plain = await CallPublisher.ConnectAsync(usage.Broker);
+        await plain.PublishCallAsync(CallPublisher.CallJson("max-size", "before", company, LastHour));
+        await usage.WaitForStoredCallsAsync(company, 1);
+        var connections = await Eventually.Returns(
+            () => usage.Broker.OpenConnectionsAsync("Cic.Usage"), found => found.Count >= 2, "the service's connections to be listed");
+
+        // max_message_size of the local broker (deploy/local/rabbitmq-node.sh; RabbitMQ 4's default).
+        const int MaxMessageSize = 16 * 1024 * 1024;
+        var marker = Guid.NewGuid().ToString();
+        var huge = new byte[MaxMessageSize];
+        huge.AsSpan().Fill((byte)'x');
+        await plain.PublishAsync("call.handled", huge, new Dictionary<string, object?> { ["x-test"] = marker });
+        await plain.PublishCallAsync(CallPublisher.CallJson("max-size", "after", company, LastHour));
+
+        await usage.WaitForStoredCallsAsync(company, 2);
+        var moved = await Eventually.Returns(
+            async () => (await usage.Broker.PeekAsync("usage-call-handled_error", 100)).Where(e => e.Headers.GetValueOrDefault("x-test") == marker).ToList(),
+            found => found.Count > 0,
+            "the largest message to reach the error queue");
+        Assert.StartsWith("the body is not valid JSON", moved[0].Headers.GetValueOrDefault("MT-Fault-Message") ?? "", StringComparison.Ordinal);
+        Assert.Equal(MaxMessageSize, moved[0].Body.Length);
+        Assert.Equal(connections, await usage.Broker.OpenConnectionsAsync("Cic.Usage"));
+        using var health = await usage.Host.Client(null).GetAsync("/health", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        await AssertSettledAsync(company, 2);
     }
 
     private static CallHandled Single(HandledCall call) =>

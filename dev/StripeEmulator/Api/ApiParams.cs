@@ -9,7 +9,7 @@ namespace Cic.StripeEmulator.Api;
 /// </summary>
 internal sealed class ApiParams
 {
-    private static readonly HashSet<string> AlwaysAccepted = new(StringComparer.Ordinal) { "expand" };
+    private static readonly HashSet<string> AlwaysAccepted = new(StringComparer.Ordinal) { "expand", "key" };
 
     private readonly FormNode root;
 

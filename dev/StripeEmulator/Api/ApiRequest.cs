@@ -5,8 +5,9 @@ internal sealed class ApiRequest
 {
     private readonly RouteValueDictionary routeValues;
 
-    private ApiRequest(ApiParams parameters, RouteValueDictionary routeValues, string requestId, string? idempotencyKey)
+    private ApiRequest(ApiParams parameters, RouteValueDictionary routeValues, string requestId, string? idempotencyKey, bool publishable)
     {
+        Publishable = publishable;
         Params = parameters;
         this.routeValues = routeValues;
         RequestId = requestId;
@@ -18,6 +19,9 @@ internal sealed class ApiRequest
     public string RequestId { get; }
 
     public string? IdempotencyKey { get; }
+
+    /// <summary>Authenticated with a publishable key, as Stripe.js in a browser is: only a client-secret call is allowed.</summary>
+    public bool Publishable { get; }
 
     public string Route(string name) => Uri.UnescapeDataString(routeValues[name]?.ToString() ?? string.Empty);
 
@@ -34,7 +38,17 @@ internal sealed class ApiRequest
             new ApiParams(FormDecoder.Decode(joined)),
             http.Request.RouteValues,
             StripePipeline.RequestIdOf(http),
-            http.Request.Headers["Idempotency-Key"].FirstOrDefault());
+            http.Request.Headers["Idempotency-Key"].FirstOrDefault(),
+            http.Items.ContainsKey(StripePipeline.PublishableItem));
+    }
+
+    /// <summary>Query and body parameters decoded, before any handler (e.g. to find the <c>key</c> Stripe.js authenticates with).</summary>
+    public static async Task<ApiParams> ParamsAsync(HttpContext http)
+    {
+        var body = await RequestBody.ReadAsync(http);
+        var query = http.Request.QueryString.HasValue ? http.Request.QueryString.Value![1..] : string.Empty;
+        var joined = string.IsNullOrEmpty(body) ? query : string.IsNullOrEmpty(query) ? body : $"{query}&{body}";
+        return new ApiParams(FormDecoder.Decode(body.TrimStart().StartsWith('{') ? query : joined));
     }
 }
 

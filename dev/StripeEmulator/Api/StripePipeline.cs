@@ -18,6 +18,13 @@ internal sealed class StripePipeline(
 {
     private const string RequestIdItem = "stripe-emulator.request-id";
 
+    /// <summary>Set on a request authenticated with a publishable key (<see cref="ApiRequest.Publishable"/>).</summary>
+    public const string PublishableItem = "stripe-emulator.publishable";
+
+    // What a publishable key may do, as Stripe.js does it: read and confirm a SetupIntent with its client secret.
+    private static readonly System.Text.RegularExpressions.Regex PublishableCall =
+        new("^(GET /v1/setup_intents/[^/]+|POST /v1/setup_intents/[^/]+/confirm)$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
     public static string RequestIdOf(HttpContext http) => (string)http.Items[RequestIdItem]!;
 
     public async Task InvokeAsync(HttpContext http)
@@ -35,6 +42,20 @@ internal sealed class StripePipeline(
         http.Response.Headers["Request-Id"] = requestId;
 
         var isApi = path.StartsWith("/v1/", StringComparison.Ordinal) || path.StartsWith("/v2/", StringComparison.Ordinal);
+        if (isApi)
+        {
+            // Browsers call the API straight from the page (Stripe.js does), as they may on Stripe.
+            http.Response.Headers.AccessControlAllowOrigin = "*";
+            if (HttpMethods.IsOptions(http.Request.Method))
+            {
+                http.Response.Headers.AccessControlAllowMethods = "GET, POST, DELETE";
+                http.Response.Headers.AccessControlAllowHeaders = "Authorization, Content-Type, Stripe-Version, Idempotency-Key, Stripe-Account";
+                http.Response.Headers.AccessControlMaxAge = "300";
+                http.Response.StatusCode = StatusCodes.Status204NoContent;
+                return;
+            }
+        }
+
         try
         {
             if (!isApi)
@@ -42,7 +63,7 @@ internal sealed class StripePipeline(
                 await next(http);
                 return;
             }
-            Authenticate(http);
+            await AuthenticateAsync(http, path);
             await InjectFaultAsync(http, path);
             await WithIdempotencyAsync(http);
         }
@@ -66,6 +87,7 @@ internal sealed class StripePipeline(
         }
         http.Response.Clear();
         http.Response.Headers["Request-Id"] = RequestIdOf(http);
+        http.Response.Headers.AccessControlAllowOrigin = "*";
         http.Response.StatusCode = error.Status;
         foreach (var (name, value) in error.Headers)
         {
@@ -79,11 +101,18 @@ internal sealed class StripePipeline(
         await http.Response.WriteAsync(error.ToEnvelope(RequestIdOf(http)).ToJsonString(ObjectRenderer.Json));
     }
 
-    private void Authenticate(HttpContext http)
+    private async Task AuthenticateAsync(HttpContext http, string path)
     {
         var header = http.Request.Headers.Authorization.FirstOrDefault();
         if (string.IsNullOrWhiteSpace(header))
         {
+            // Stripe.js sends its publishable key as the `key` parameter instead of a header.
+            if ((await ApiRequest.ParamsAsync(http)).String("key") is { Length: > 0 } formKey)
+            {
+                AuthenticatePublishable(http, path, formKey);
+                return;
+            }
+
             throw StripeApiException.Unauthorized(
                 "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').");
         }
@@ -92,15 +121,39 @@ internal sealed class StripePipeline(
             : header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)
                 ? DecodeBasic(header["Basic ".Length..].Trim())
                 : string.Empty;
+        if (key.StartsWith("pk_", StringComparison.Ordinal))
+        {
+            AuthenticatePublishable(http, path, key);
+            return;
+        }
         var accepted = options.ApiKeys.Count > 0
             ? options.ApiKeys.Contains(key)
             : key.Length > "sk_test_".Length && (key.StartsWith("sk_test_", StringComparison.Ordinal) || key.StartsWith("rk_test_", StringComparison.Ordinal));
         if (!accepted)
         {
-            var shown = key.Length > 4 ? $"{key[..Math.Min(8, key.Length - 4)]}****{key[^4..]}" : "****";
-            throw StripeApiException.Unauthorized($"Invalid API Key provided: {shown}");
+            throw StripeApiException.Unauthorized($"Invalid API Key provided: {Shown(key)}");
         }
     }
+
+    /// <summary>
+    /// A publishable key (any <c>pk_test_…</c>) may only read and confirm a SetupIntent, and the handler then
+    /// requires that SetupIntent's client secret: what Stripe allows a browser, and nothing else.
+    /// </summary>
+    private static void AuthenticatePublishable(HttpContext http, string path, string key)
+    {
+        if (!key.StartsWith("pk_test_", StringComparison.Ordinal) || key.Length <= "pk_test_".Length)
+        {
+            throw StripeApiException.Unauthorized($"Invalid API Key provided: {Shown(key)}");
+        }
+        if (!PublishableCall.IsMatch($"{http.Request.Method} {path}"))
+        {
+            throw StripeApiException.Unauthorized(
+                "This API call cannot be made with a publishable API key. Please use a secret API key. You can find a list of your API keys at https://dashboard.stripe.com/account/apikeys.");
+        }
+        http.Items[PublishableItem] = true;
+    }
+
+    private static string Shown(string key) => key.Length > 4 ? $"{key[..Math.Min(8, key.Length - 4)]}****{key[^4..]}" : "****";
 
     private static string DecodeBasic(string encoded)
     {

@@ -47,5 +47,29 @@ internal static class TestCards
         ["pm_card_visa_chargeDeclinedVelocityLimitExceeded"] = new("visa", "6975", "credit", AttachFailure: Velocity),
     };
 
+    /// <summary>Stripe's test card numbers, as typed into the card form, and the test payment method each behaves as.</summary>
+    private static readonly Dictionary<string, string> Numbers = new(StringComparer.Ordinal)
+    {
+        ["4242424242424242"] = "pm_card_visa",
+        ["4000056655665556"] = "pm_card_visa_debit",
+        ["5555555555554444"] = "pm_card_mastercard",
+        ["5200828282828210"] = "pm_card_mastercard_debit",
+        ["5105105105105100"] = "pm_card_mastercard_prepaid",
+        ["378282246310005"] = "pm_card_amex",
+        ["6011111111111117"] = "pm_card_discover",
+        ["4000000000000341"] = "pm_card_chargeCustomerFail",
+        ["4000000000000002"] = "pm_card_chargeDeclined",
+        ["4000000000009995"] = "pm_card_chargeDeclinedInsufficientFunds",
+        ["4000000000009987"] = "pm_card_chargeDeclinedLostCard",
+        ["4000000000009979"] = "pm_card_chargeDeclinedStolenCard",
+        ["4000000000000069"] = "pm_card_chargeDeclinedExpiredCard",
+        ["4000000000000127"] = "pm_card_chargeDeclinedIncorrectCvc",
+        ["4000000000000119"] = "pm_card_chargeDeclinedProcessingError",
+    };
+
     public static bool TryGet(string id, out TestCard card) => Cards.TryGetValue(id, out card!);
+
+    /// <summary>The test payment method a card number typed into the card form stands for (spaces ignored).</summary>
+    public static bool TryGetByNumber(string number, out string id) =>
+        Numbers.TryGetValue(number.Replace(" ", "", StringComparison.Ordinal), out id!);
 }

@@ -15,7 +15,7 @@ internal sealed class SetupIntentsEndpoints(EmulatorState state, EventPublisher 
     public void Map(StripeRouter router)
     {
         router.Post("/v1/setup_intents", Create);
-        router.Get("/v1/setup_intents/{id}", req => state.SetupIntents.Get(req.Route("id")));
+        router.Get("/v1/setup_intents/{id}", Retrieve);
         router.Post("/v1/setup_intents/{id}", Update);
         router.Post("/v1/setup_intents/{id}/confirm", Confirm);
         router.Post("/v1/setup_intents/{id}/cancel", Cancel);
@@ -102,13 +102,81 @@ internal sealed class SetupIntentsEndpoints(EmulatorState state, EventPublisher 
         return intent;
     }
 
+    private object Retrieve(ApiRequest req)
+    {
+        var intent = state.SetupIntents.Get(req.Route("id"));
+        RequireClientSecret(req, intent);
+        return intent;
+    }
+
     private object Confirm(ApiRequest req)
     {
         var intent = state.SetupIntents.Get(req.Route("id"));
         var p = req.Params;
-        p.Accept("payment_method", "return_url", "use_stripe_sdk", "mandate_data", "payment_method_options", "client_secret");
+        p.Accept("payment_method", "payment_method_data", "expected_payment_method_type", "return_url", "use_stripe_sdk", "mandate_data",
+            "payment_method_options", "client_secret");
+        RequireClientSecret(req, intent);
+        if (p.Has("payment_method_data"))
+        {
+            RequireModifiable(intent);
+            intent.PaymentMethod = CardFromForm(p, intent.Customer).Id;
+        }
         ConfirmIntent(intent, p);
         return intent;
+    }
+
+    /// <summary>With a publishable key, only the SetupIntent whose client secret is given, as on Stripe.</summary>
+    private static void RequireClientSecret(ApiRequest req, SetupIntent intent)
+    {
+        if (!req.Publishable)
+        {
+            return;
+        }
+        var secret = req.Params.String("client_secret");
+        if (secret is null)
+        {
+            throw StripeApiException.Invalid("You must provide a client_secret when using a publishable key.", "client_secret");
+        }
+        if (!string.Equals(secret, intent.ClientSecret, StringComparison.Ordinal))
+        {
+            throw StripeApiException.Invalid(
+                "The client_secret provided does not match the client_secret associated with the SetupIntent.", "client_secret", "setup_intent_invalid_parameter");
+        }
+    }
+
+    /// <summary>
+    /// The card the form sent (<c>payment_method_data[card][number|exp_month|exp_year|cvc]</c>), as a new payment method
+    /// that behaves as the test card of that number does; any other number is refused as Stripe refuses it in test mode.
+    /// </summary>
+    private PaymentMethod CardFromForm(ApiParams p, string? customerId)
+    {
+        if (p.String("payment_method_data[type]") is not "card")
+        {
+            throw StripeApiException.Invalid("The emulator only supports the card payment method type.", "payment_method_data[type]");
+        }
+        var number = p.String("payment_method_data[card][number]") ?? "";
+        if (!TestCards.TryGetByNumber(number, out var testCard))
+        {
+            throw StripeApiException.Card("Your card number is incorrect.", "incorrect_number", null, "payment_method_data[card][number]");
+        }
+        var month = p.Long("payment_method_data[card][exp_month]");
+        var year = p.Long("payment_method_data[card][exp_year]");
+        if (month is not (>= 1 and <= 12))
+        {
+            throw StripeApiException.Card("Your card's expiration month is invalid.", "invalid_expiry_month", null, "payment_method_data[card][exp_month]");
+        }
+        if (year is null)
+        {
+            throw StripeApiException.Card("Your card's expiration year is invalid.", "invalid_expiry_year", null, "payment_method_data[card][exp_year]");
+        }
+        if (p.String("payment_method_data[card][cvc]") is not { Length: 3 or 4 } cvc || !cvc.All(char.IsAsciiDigit))
+        {
+            throw StripeApiException.Card("Your card's security code is invalid.", "invalid_cvc", null, "payment_method_data[card][cvc]");
+        }
+        var pm = paymentMethods.Resolve(testCard, "payment_method_data[card][number]", customerId);
+        pm.Card.ExpMonth = month.Value;
+        pm.Card.ExpYear = year.Value < 100 ? 2000 + year.Value : year.Value;
+        return pm;
     }
 
     private void ConfirmIntent(SetupIntent intent, ApiParams p)

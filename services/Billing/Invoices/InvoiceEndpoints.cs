@@ -17,7 +17,8 @@ namespace Cic.Billing.Invoices;
 /// <param name="NextPaymentAttempt">When Stripe retries automatically next, if it will.</param>
 /// <param name="LastPaymentError">Why the latest failed attempt failed (the decline code), e.g. <c>insufficient_funds</c>.</param>
 public sealed record InvoiceSummary(
-    string Id, string? Number, Guid AccountId, AccountKind AccountKind, string AccountName, string Status, bool PastDue,
+    string Id, string? Number, Guid AccountId, AccountKind AccountKind, string AccountName,
+    [property: AllowedValues("draft", "open", "paid", "uncollectible", "void")] string Status, bool PastDue,
     string Currency, long Total, long AmountDue, long AmountPaid, long AmountRemaining,
     DateTimeOffset PeriodStart, DateTimeOffset PeriodEnd, DateTimeOffset CreatedAt, DateTimeOffset? DueDate,
     int AttemptCount, DateTimeOffset? NextPaymentAttempt, string? LastPaymentError, string? HostedInvoiceUrl);
@@ -35,7 +36,8 @@ public sealed record InvoicePage(IReadOnlyList<InvoiceSummary> Items, int Page, 
 /// a dispute about call counts.
 /// </param>
 public sealed record InvoiceDetail(
-    string Id, string? Number, Guid AccountId, AccountKind AccountKind, string AccountName, string Status, bool PastDue,
+    string Id, string? Number, Guid AccountId, AccountKind AccountKind, string AccountName,
+    [property: AllowedValues("draft", "open", "paid", "uncollectible", "void")] string Status, bool PastDue,
     string? BillingReason, string StripeCustomerId, string? SubscriptionId, string Currency,
     long Subtotal, long Total, long AmountDue, long AmountPaid, long AmountRemaining,
     long PrePaymentCreditNotesAmount, long PostPaymentCreditNotesAmount,
@@ -52,7 +54,7 @@ public sealed record InvoiceLineResponse(
 /// <param name="FailureCode">Stripe's decline code (else error code), e.g. <c>insufficient_funds</c>.</param>
 public sealed record PaymentRetryResponse(
     Guid Id, string? PaymentMethodId, string RequestedBy, bool RequestedByStaff, DateTimeOffset RequestedAt,
-    string Outcome, string? FailureCode, string? FailureMessage, DateTimeOffset? CompletedAt);
+    [property: AllowedValues("pending", "succeeded", "failed")] string Outcome, string? FailureCode, string? FailureMessage, DateTimeOffset? CompletedAt);
 
 public sealed record CompanyUsage(Guid CompanyId, string? CompanyName, long Calls);
 
@@ -87,6 +89,12 @@ public static partial class InvoiceEndpoints
             .WithName("ListAccountInvoices")
             .WithSummary("The account's invoices, newest first, with the past-due flag")
             .WithDescription("As Stripe last reported them (webhooks, retries and the periodic reconciliation). Past due = open after a failed payment attempt or past its due date. Drafts (not issued yet) are listed to staff only.");
+
+        app.MapGroup("/me/invoices").WithTags("Invoices")
+            .MapGet("/", ListMine)
+            .WithName("ListMyInvoices")
+            .WithSummary("The calling user's invoices across every billing account they may see, newest first, with the past-due flag")
+            .WithDescription("The accounts of /me/accounts: the companies and organizations the user is a member of, and the companies of those organizations. Each row names its account. Drafts are not listed.");
 
         var invoices = app.MapGroup("/invoices").WithTags("Invoices");
 
@@ -132,6 +140,25 @@ public static partial class InvoiceEndpoints
             rows = rows.Where(i => i.Status != "draft");
         }
 
+        return TypedResults.Ok(await PageAsync(db, rows, query.Status, query.PastDue, query.Page, query.PageSize, time.GetUtcNow(), cancellationToken));
+    }
+
+    private static async Task<Results<Ok<InvoicePage>, ValidationProblem>> ListMine(
+        [AsParameters] AccountInvoicesQuery query, BillingDb db, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (InvalidStatus(query.Status) is { } problem)
+        {
+            return problem;
+        }
+
+        // The same accounts BillingAccess lets the user read.
+        var userId = user.UserId();
+        var memberships = db.Members.Where(m => m.IsMember && m.UserId == userId);
+        var readable = memberships.Select(m => m.AccountId)
+            .Concat(db.OrganizationCompanies
+                .Where(o => o.IsMember && memberships.Any(m => m.AccountKind == AccountKind.Organization && m.AccountId == o.OrganizationId))
+                .Select(o => o.CompanyId));
+        var rows = db.Invoices.Where(i => i.Status != "draft" && i.AccountId != null && readable.Contains(i.AccountId.Value));
         return TypedResults.Ok(await PageAsync(db, rows, query.Status, query.PastDue, query.Page, query.PageSize, time.GetUtcNow(), cancellationToken));
     }
 

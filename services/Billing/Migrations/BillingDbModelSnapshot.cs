@@ -738,6 +738,10 @@ namespace Cic.Billing.Migrations
                         .HasColumnType("character varying(255)")
                         .HasColumnName("customer_id");
 
+                    b.Property<DateTimeOffset?>("FailedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("failed_at");
+
                     b.Property<string>("LastError")
                         .HasColumnType("text")
                         .HasColumnName("last_error");
@@ -770,7 +774,7 @@ namespace Cic.Billing.Migrations
 
                     b.HasIndex("NextAttemptAt")
                         .HasDatabaseName("ix_stripe_events_unprocessed")
-                        .HasFilter("processed_at IS NULL");
+                        .HasFilter("processed_at IS NULL AND failed_at IS NULL");
 
                     b.ToTable("stripe_events", (string)null);
                 });

@@ -24,7 +24,9 @@ public sealed record CardSetupResponse(string SetupIntentId, string ClientSecret
 /// <param name="AddedBy">Who started the card form that saved it, when it came through the portal.</param>
 /// <param name="AddedByStaff">True when staff added it on the customer's behalf.</param>
 public sealed record CardResponse(
-    string Id, string Brand, string Last4, int ExpMonth, int ExpYear, bool IsDefault, bool Expired, bool ExpiresBeforeNextCycle,
+    string Id,
+    [property: AllowedValues("amex", "cartes_bancaires", "diners", "discover", "eftpos_au", "interac", "jcb", "link", "mastercard", "unionpay", "visa", "unknown")] string Brand,
+    string Last4, int ExpMonth, int ExpYear, bool IsDefault, bool Expired, bool ExpiresBeforeNextCycle,
     DateTimeOffset CreatedAt, string? AddedBy, bool AddedByStaff);
 
 /// <param name="NewDefaultPaymentMethodId">When removing the default card while others remain: the card to charge from now on.</param>

@@ -12,9 +12,18 @@ using Microsoft.EntityFrameworkCore;
 namespace Cic.Billing.Readiness;
 
 /// <param name="StripeCustomerId">The account's Stripe customer (<c>cus_…</c>), once it needed one.</param>
+/// <param name="Payer">
+/// Who pays for this account's usage now: the account itself, or for a company billed through an
+/// organization, that organization ("billed through Acme Group"). Null while Accounts has not said yet.
+/// </param>
+/// <param name="NextPayer">Who will pay from the next calendar month on, when a move changes it; otherwise null.</param>
 public sealed record BillingAccountResponse(
     Guid Id, AccountKind Kind, string Name, string? StripeCustomerId, string? StripeSubscriptionId,
-    string? DefaultPaymentMethodId, bool Delinquent, DateTimeOffset? SyncedAt);
+    string? DefaultPaymentMethodId, bool Delinquent, DateTimeOffset? SyncedAt, PayerResponse? Payer, PayerResponse? NextPayer);
+
+/// <summary>The billing account that pays, since when.</summary>
+/// <param name="BilledThrough">True when it is not the account itself (a company billed through its organization).</param>
+public sealed record PayerResponse(AccountKind Kind, Guid Id, string Name, DateTimeOffset Since, bool BilledThrough);
 
 /// <param name="ActorIsStaff">True when staff acted on the customer's behalf.</param>
 public sealed record AccountActionResponse(string Action, string? Subject, string Actor, bool ActorIsStaff, DateTimeOffset At);
@@ -68,10 +77,11 @@ public static class BillingAccountEndpoints
         return app;
     }
 
-    private static async Task<Results<Ok<BillingAccountResponse>, NotFound>> Get(Guid accountId, BillingDb db, ClaimsPrincipal user, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<BillingAccountResponse>, NotFound>> Get(
+        Guid accountId, BillingDb db, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
     {
         var (account, _) = await db.FindAccountAsync(user, accountId, cancellationToken);
-        return account is null ? TypedResults.NotFound() : TypedResults.Ok(Describe(account));
+        return account is null ? TypedResults.NotFound() : TypedResults.Ok(await DescribeAsync(db, account, time.GetUtcNow(), cancellationToken));
     }
 
     private static async Task<Results<Ok<ReadinessResponse>, NotFound>> Readiness(
@@ -102,7 +112,7 @@ public static class BillingAccountEndpoints
     }
 
     private static async Task<Results<Ok<BillingAccountResponse>, NotFound>> Sync(
-        Guid accountId, BillingDb db, AccountSync sync, CancellationToken cancellationToken)
+        Guid accountId, BillingDb db, AccountSync sync, TimeProvider time, CancellationToken cancellationToken)
     {
         var account = await db.BillingAccounts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == accountId, cancellationToken);
         if (account is null)
@@ -116,7 +126,7 @@ public static class BillingAccountEndpoints
         }
 
         account = await db.BillingAccounts.AsNoTracking().FirstAsync(a => a.Id == accountId, cancellationToken);
-        return TypedResults.Ok(Describe(account));
+        return TypedResults.Ok(await DescribeAsync(db, account, time.GetUtcNow(), cancellationToken));
     }
 
     private static async Task<Results<Ok<ReconciliationRun>, ProblemHttpResult>> SyncAll(
@@ -135,6 +145,39 @@ public static class BillingAccountEndpoints
         return TypedResults.Ok(new ReconciliationRun(started, DateTimeOffset.UtcNow, customers, synced));
     }
 
-    private static BillingAccountResponse Describe(BillingAccount a) =>
-        new(a.Id, a.Kind, a.Name, a.StripeCustomerId, a.StripeSubscriptionId, a.DefaultPaymentMethodId, a.Delinquent, a.SyncedAt);
+    private static async Task<BillingAccountResponse> DescribeAsync(BillingDb db, BillingAccount a, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        PayerResponse? payer, next = null;
+        if (a.Kind == AccountKind.Organization)
+        {
+            // An organization pays for itself (and for its companies).
+            payer = new PayerResponse(a.Kind, a.Id, a.Name, a.CreatedAt, BilledThrough: false);
+        }
+        else
+        {
+            payer = await PayerAsync(db, a, await db.InForceAtAsync(a.Id, now, cancellationToken), cancellationToken);
+            var pending = await db.BillingArrangements
+                .Where(x => x.CompanyId == a.Id && x.EffectiveFrom > now)
+                .OrderByDescending(x => x.EffectiveFrom)
+                .FirstOrDefaultAsync(cancellationToken);
+            next = pending is null || (pending.PayerKind == payer?.Kind && pending.PayerId == payer.Id)
+                ? null
+                : await PayerAsync(db, a, pending, cancellationToken);
+        }
+
+        return new(a.Id, a.Kind, a.Name, a.StripeCustomerId, a.StripeSubscriptionId, a.DefaultPaymentMethodId, a.Delinquent, a.SyncedAt, payer, next);
+    }
+
+    private static async Task<PayerResponse?> PayerAsync(BillingDb db, BillingAccount account, BillingArrangement? arrangement, CancellationToken cancellationToken)
+    {
+        if (arrangement is null)
+        {
+            return null;
+        }
+
+        var name = arrangement.PayerId == account.Id
+            ? account.Name
+            : await db.BillingAccounts.Where(x => x.Id == arrangement.PayerId).Select(x => x.Name).FirstOrDefaultAsync(cancellationToken) ?? "";
+        return new PayerResponse(arrangement.PayerKind, arrangement.PayerId, name, arrangement.EffectiveFrom, arrangement.PayerId != account.Id);
+    }
 }

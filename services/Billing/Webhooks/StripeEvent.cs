@@ -33,6 +33,13 @@ public sealed class StripeEvent
     public DateTimeOffset NextAttemptAt { get; set; }
 
     public string? LastError { get; set; }
+
+    /// <summary>
+    /// When processing was given up: Stripe answered that what the event names does not exist or refused
+    /// the request (4xx other than rate limits, locks and keys), so no attempt can ever succeed. The event is
+    /// kept with that answer in <see cref="LastError"/> and listed to staff (<c>GET /stripe/events?status=failed</c>).
+    /// </summary>
+    public DateTimeOffset? FailedAt { get; set; }
 }
 
 internal sealed class StripeEventConfiguration : IEntityTypeConfiguration<StripeEvent>
@@ -45,6 +52,6 @@ internal sealed class StripeEventConfiguration : IEntityTypeConfiguration<Stripe
         stripeEvent.Property(e => e.Type).HasMaxLength(100);
         stripeEvent.Property(e => e.ObjectId).HasMaxLength(255);
         stripeEvent.Property(e => e.CustomerId).HasMaxLength(255);
-        stripeEvent.HasIndex(e => e.NextAttemptAt).HasFilter("processed_at IS NULL").HasDatabaseName("ix_stripe_events_unprocessed");
+        stripeEvent.HasIndex(e => e.NextAttemptAt).HasFilter("processed_at IS NULL AND failed_at IS NULL").HasDatabaseName("ix_stripe_events_unprocessed");
     }
 }

@@ -21,7 +21,8 @@ public sealed class StripeEventWakeup : Wakeup;
 /// <summary>
 /// Processes stored Stripe events, each in its own transaction with its row locked (so instances
 /// share the work and never process one twice), by re-reading from Stripe the object it names. A
-/// failure leaves the event for a later attempt, with backoff.
+/// failure leaves the event for a later attempt, with backoff; one that can never succeed is given up
+/// and kept with its reason for staff.
 /// </summary>
 public sealed partial class StripeEventProcessor(
     IServiceScopeFactory scopes, StripeEventWakeup wakeup, IOptions<WebhookSettings> settings, TimeProvider time, ILogger<StripeEventProcessor> log)
@@ -66,7 +67,7 @@ public sealed partial class StripeEventProcessor(
         var stripeEvent = await db.StripeEvents
             .FromSql($"""
                 SELECT * FROM stripe_events
-                WHERE processed_at IS NULL AND next_attempt_at <= {now}
+                WHERE processed_at IS NULL AND failed_at IS NULL AND next_attempt_at <= {now}
                 ORDER BY next_attempt_at
                 LIMIT 1
                 FOR UPDATE SKIP LOCKED
@@ -90,9 +91,19 @@ public sealed partial class StripeEventProcessor(
         {
             await transaction.RollbackAsync(CancellationToken.None);
             var attempts = stripeEvent.Attempts + 1;
+            var error = e.Message.Length > 2000 ? e.Message[..2000] : e.Message;
+            if (CanNeverSucceed(e))
+            {
+                LogEventFailedForGood(e, stripeEvent.Id, stripeEvent.Type, attempts);
+                await db.StripeEvents.Where(x => x.Id == stripeEvent.Id && x.ProcessedAt == null).ExecuteUpdateAsync(x => x
+                    .SetProperty(p => p.Attempts, attempts)
+                    .SetProperty(p => p.FailedAt, time.GetUtcNow())
+                    .SetProperty(p => p.LastError, error), CancellationToken.None);
+                return true;
+            }
+
             var retryAt = time.GetUtcNow() + ExponentialBackoff.After(attempts, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(10));
             LogEventFailed(e, stripeEvent.Id, stripeEvent.Type, attempts, retryAt);
-            var error = e.Message.Length > 2000 ? e.Message[..2000] : e.Message;
             // Another worker may have processed it since the rollback released the row: leave that alone.
             await db.StripeEvents.Where(x => x.Id == stripeEvent.Id && x.ProcessedAt == null).ExecuteUpdateAsync(x => x
                 .SetProperty(p => p.Attempts, attempts)
@@ -102,6 +113,14 @@ public sealed partial class StripeEventProcessor(
 
         return true;
     }
+
+    /// <summary>
+    /// Stripe's answer is final: the object does not exist (404, "No such customer") or the request is
+    /// refused as it is (400). Rate limits (429), lock conflicts (409), timeouts, 5xx and key trouble
+    /// (401/403, fixed by configuration) are worth waiting out.
+    /// </summary>
+    private static bool CanNeverSucceed(Exception e) =>
+        e is global::Stripe.StripeException { HttpStatusCode: System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.BadRequest };
 
     /// <summary>
     /// What each kind of event asks for. Whatever the event says, the current state is read from
@@ -129,6 +148,9 @@ public sealed partial class StripeEventProcessor(
 
     [LoggerMessage(LogLevel.Error, "Processing stored Stripe events failed; trying again shortly")]
     private partial void LogPassFailed(Exception e);
+
+    [LoggerMessage(LogLevel.Error, "Stripe event {EventId} ({Type}) can never be processed (attempt {Attempt}); kept with the reason, no more attempts")]
+    private partial void LogEventFailedForGood(Exception e, string eventId, string type, int attempt);
 
     [LoggerMessage(LogLevel.Warning, "Stripe event {EventId} ({Type}) failed on attempt {Attempt}; next attempt at {RetryAt}")]
     private partial void LogEventFailed(Exception e, string eventId, string type, int attempt, DateTimeOffset retryAt);

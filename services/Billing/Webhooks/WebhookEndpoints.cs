@@ -46,17 +46,33 @@ public static class WebhookEndpoints
             return ApiProblems.Field(SignatureHeader, "This endpoint has no signing secret configured, so no signature can be verified.");
         }
 
-        Event stripeEvent;
         try
         {
-            stripeEvent = EventUtility.ConstructEvent(
-                payload, request.Headers[SignatureHeader].ToString(), secret,
-                tolerance: (long)settings.Value.WebhookTolerance.TotalSeconds, throwOnApiVersionMismatch: false);
+            EventUtility.ValidateSignature(
+                payload, request.Headers[SignatureHeader].ToString(), secret, tolerance: (long)settings.Value.WebhookTolerance.TotalSeconds);
         }
         catch (StripeException e)
         {
             WebhookLog.Refused(log, e.Message);
             return ApiProblems.Field(SignatureHeader, "The signature does not match the payload and the signing secret, or it is too old.");
+        }
+
+        Event stripeEvent;
+        try
+        {
+            stripeEvent = EventUtility.ParseEvent(payload, throwOnApiVersionMismatch: false);
+        }
+        catch (Exception e)
+        {
+            // Correctly signed, but not an event Stripe.net can read (not JSON, a field of the wrong type).
+            WebhookLog.Refused(log, e.Message);
+            return ApiProblems.Field("body", "The body is not a Stripe event: it is not JSON, or a field has the wrong type.");
+        }
+
+        if (MissingField(stripeEvent) is { } missing)
+        {
+            WebhookLog.Refused(log, $"the event lacks '{missing}'");
+            return ApiProblems.Field(missing, $"A Stripe event must have '{missing}'.");
         }
 
         var now = time.GetUtcNow();
@@ -69,6 +85,14 @@ public static class WebhookEndpoints
         wakeup.Notify();
         return TypedResults.Ok();
     }
+
+    /// <summary>The fields every Stripe event has and processing needs.</summary>
+    private static string? MissingField(Event stripeEvent) =>
+        string.IsNullOrEmpty(stripeEvent.Id) ? "id"
+        : string.IsNullOrEmpty(stripeEvent.Type) ? "type"
+        : stripeEvent.Created == default ? "created"
+        : stripeEvent.Data?.Object is null ? "data.object"
+        : null;
 }
 
 /// <summary>Which object an event asks to re-read, and whose it is.</summary>

@@ -19,7 +19,7 @@ public sealed record DeliveryQuery(
 public sealed record EmailDeliveryResponse(
     Guid Id,
     Guid EventId,
-    string Type,
+    [property: AllowedValues("invoice-issued", "invoice-past-due", "payment-method-expired", "payment-retry-succeeded", "payment-retry-failed")] string Type,
     string UserId,
     string To,
     string Subject,

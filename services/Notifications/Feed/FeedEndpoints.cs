@@ -19,7 +19,7 @@ public sealed record FeedQuery(
 
 public sealed record NotificationResponse(
     Guid Id,
-    string Type,
+    [property: AllowedValues("invoice-issued", "invoice-past-due", "payment-method-expired", "payment-retry-succeeded", "payment-retry-failed")] string Type,
     AccountKind AccountKind,
     Guid AccountId,
     string AccountName,

@@ -47,7 +47,7 @@ public static class CallHistoryEndpoints
             .WithDescription(
                 "The same calls as the history (same `from` and `to`), newest first, streamed as `text/csv` with a header row: " +
                 "source_system, call_id, company_id, handled_at, duration_ms, received_at (times in ISO 8601 UTC).")
-            .Produces(StatusCodes.Status200OK, contentType: "text/csv")
+            .Produces<string>(StatusCodes.Status200OK, contentType: "text/csv")
             .ProducesValidationProblem();
 
         app.MapGroup("/calls").WithTags("Call history")

@@ -122,8 +122,46 @@ public static class CallMessages
 /// <summary>A MassTransit envelope: only the message inside matters here.</summary>
 public sealed record Envelope<T>(T? Message);
 
-/// <summary>The contracts as producers write them: camelCase, matched case-insensitively, unknown fields ignored.</summary>
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+/// <summary>
+/// A moment in a call message: ISO 8601 with its offset (<c>Z</c> or <c>±hh:mm</c>). Without one the moment is
+/// ambiguous (the producer's local time, or UTC?), and would silently count in the wrong hour: refused.
+/// </summary>
+internal sealed class MomentWithOffsetConverter : JsonConverter<DateTimeOffset>
+{
+    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        var text = reader.TokenType == JsonTokenType.String ? reader.GetString() ?? "" : "";
+        if (!HasOffset(text))
+        {
+            throw new JsonException("an ISO 8601 date and time with its offset (Z or ±hh:mm) is required, e.g. 2026-11-24T08:14:55Z");
+        }
+
+        return reader.GetDateTimeOffset();
+    }
+
+    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) => writer.WriteStringValue(value);
+
+    private static bool HasOffset(string text)
+    {
+        var time = text.IndexOf('T', StringComparison.OrdinalIgnoreCase);
+        if (time < 0)
+        {
+            return false;
+        }
+
+        if (text.EndsWith('Z') || text.EndsWith('z'))
+        {
+            return true;
+        }
+
+        // ±hh:mm or ±hhmm after the time of day.
+        var sign = text.LastIndexOfAny(['+', '-']);
+        return sign > time;
+    }
+}
+
+/// <summary>The contracts as producers write them: camelCase, matched case-insensitively, unknown fields ignored; moments with their offset.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, Converters = [typeof(MomentWithOffsetConverter)])]
 [JsonSerializable(typeof(CallHandled))]
 [JsonSerializable(typeof(CallsHandled))]
 [JsonSerializable(typeof(Envelope<CallHandled>), TypeInfoPropertyName = "EnvelopeCallHandled")]

@@ -4,6 +4,7 @@ using System.Text;
 using System.Threading.Channels;
 using Cic.Contracts.Calls;
 using Cic.ServiceDefaults;
+using Cic.ServiceDefaults.Messaging;
 using Npgsql;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
@@ -33,11 +34,13 @@ internal sealed partial class CallQueueConsumer : AsyncDefaultBasicConsumer
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly int _batchSize;
+    private readonly uint _frameMax;
 
     private CallQueueConsumer(
-        IChannel channel, CallContract contract, IngestOptions options, IServiceScopeFactory scopes, CallIngestionMetrics metrics, TimeProvider time, ILogger log)
+        IChannel channel, uint frameMax, CallContract contract, IngestOptions options, IServiceScopeFactory scopes, CallIngestionMetrics metrics, TimeProvider time, ILogger log)
         : base(channel)
     {
+        _frameMax = frameMax;
         _contract = contract;
         _options = options;
         _scopes = scopes;
@@ -67,7 +70,7 @@ internal sealed partial class CallQueueConsumer : AsyncDefaultBasicConsumer
         var channel = await connection.CreateChannelAsync(
             new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
             cancellationToken);
-        var consumer = new CallQueueConsumer(channel, contract, options, scopes, metrics, time, log);
+        var consumer = new CallQueueConsumer(channel, connection.FrameMax, contract, options, scopes, metrics, time, log);
         // Twice the batch: the next batch arrives while this one is being stored.
         var prefetch = (ushort)Math.Min(ushort.MaxValue, consumer._batchSize * 2);
         await channel.BasicQosAsync(0, prefetch, global: false, cancellationToken);
@@ -242,15 +245,19 @@ internal sealed partial class CallQueueConsumer : AsyncDefaultBasicConsumer
     {
         LogRefused(_contract.Queue, reason);
         var original = delivery.Properties;
-        // MassTransit's fault headers, so operators' tools read these error queues like every other one.
-        var headers = original.Headers is { } originalHeaders ? new Dictionary<string, object?>(originalHeaders) : [];
-        headers["MT-Reason"] = "fault";
-        headers["MT-Fault-ExceptionType"] = delivery.Message.Problem is null ? "Cic.Usage.Calls.DatabaseRefusedCalls" : "Cic.Usage.Calls.InvalidCallMessage";
-        headers["MT-Fault-Message"] = reason;
-        headers["MT-Fault-Timestamp"] = _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
-        headers["MT-Fault-InputAddress"] = _contract.Queue;
-        headers["MT-Host-MachineName"] = Environment.MachineName;
-        headers["MT-Host-ProcessName"] = Environment.ProcessPath is { } path ? Path.GetFileNameWithoutExtension(path) : "";
+        // MassTransit's fault headers, so operators' tools read these error queues like every other one; with the
+        // producer's headers as far as they fit in one frame (a message near frame_max must still leave the queue).
+        KeyValuePair<string, object?>[] fault =
+        [
+            new("MT-Fault-Message", reason),
+            new("MT-Reason", "fault"),
+            new("MT-Fault-ExceptionType", delivery.Message.Problem is null ? "Cic.Usage.Calls.DatabaseRefusedCalls" : "Cic.Usage.Calls.InvalidCallMessage"),
+            new("MT-Fault-Timestamp", _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture)),
+            new("MT-Fault-InputAddress", _contract.Queue),
+            new("MT-Host-MachineName", Environment.MachineName),
+            new("MT-Host-ProcessName", Environment.ProcessPath is { } path ? Path.GetFileNameWithoutExtension(path) : ""),
+        ];
+        var headers = ErrorQueueHeaders.Fit(original.Headers, fault, ErrorQueueHeaders.Room(_frameMax));
         var properties = new BasicProperties
         {
             ContentType = original.ContentType,

@@ -6,6 +6,7 @@ using Cic.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
@@ -16,6 +17,12 @@ using Microsoft.Extensions.Logging;
 namespace Cic.ServiceDefaults.Tests.Ledger;
 
 public sealed record NewEntry([property: Required, StringLength(40)] string Note, [property: Range(1, 1000)] int Amount);
+
+/// <summary>A body with nested values, as the notification settings have.</summary>
+public sealed record EntryTags(Dictionary<string, Dictionary<string, bool>>? Tags);
+
+/// <summary>Query values bound from a record, as the services page their lists.</summary>
+public sealed record EntryPage(int? PageSize, Guid? After);
 
 /// <summary>The ledger service, hosted in-process on a test server.</summary>
 public static class LedgerApp
@@ -59,6 +66,9 @@ public static class LedgerApp
         app.MapDefaultEndpoints();
         app.MapPost("/entries", RecordEntry);
         app.MapGet("/entries/{id:guid}", GetEntry);
+        app.MapGet("/entries", ([AsParameters] EntryPage page, LedgerDb db) => TypedResults.Ok(db.Entries.Take(page.PageSize ?? 10).ToList()));
+        app.MapGet("/entries/by-note/{note}", (string note, LedgerDb db) => TypedResults.Ok(db.Entries.Where(e => e.Note == note).ToList()));
+        app.MapPut("/entries/tags", (EntryTags tags) => TypedResults.Ok(tags));
         app.MapGet("/staff-only", () => TypedResults.Ok("staff")).RequireAuthorization(PortalAuthentication.StaffPolicy);
         app.MapGet("/broken", string () => throw new InvalidOperationException("secret internals"));
         return app;

@@ -42,8 +42,16 @@ public sealed record EntryRecorded(Guid EventId, DateTimeOffset OccurredAt, Guid
 
 public sealed class EntryRecordedConsumer(LedgerDb db) : IConsumer<EntryRecorded>
 {
+    /// <summary>A note the consumer can never apply: the message goes to the error queue.</summary>
+    public const string Refused = "refused";
+
     public Task Consume(ConsumeContext<EntryRecorded> context)
     {
+        if (context.Message.Note == Refused)
+        {
+            throw new InvalidMessageException("the ledger refuses this entry");
+        }
+
         // No SaveChanges: the inbox saves the effect in its transaction.
         db.Received.Add(new ReceivedEntry { EntryId = context.Message.EntryId });
         return Task.CompletedTask;
