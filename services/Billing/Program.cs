@@ -30,6 +30,7 @@ app.MapDefaultEndpoints();
 app.MapStripeWebhooks();
 app.MapBillingAccounts();
 app.MapPaymentMethods();
+app.MapStaffAuthorizations();
 app.MapInvoices();
 app.MapUsageReconciliation();
 

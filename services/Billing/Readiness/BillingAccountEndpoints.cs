@@ -17,7 +17,8 @@ public sealed record BillingAccountResponse(
     string? DefaultPaymentMethodId, bool Delinquent, DateTimeOffset? SyncedAt);
 
 /// <param name="ActorIsStaff">True when staff acted on the customer's behalf.</param>
-public sealed record AccountActionResponse(string Action, string? Subject, string Actor, bool ActorIsStaff, DateTimeOffset At);
+/// <param name="AuthorizationId">For staff's card actions: the customer's staff authorization they acted under.</param>
+public sealed record AccountActionResponse(string Action, string? Subject, string Actor, bool ActorIsStaff, DateTimeOffset At, Guid? AuthorizationId = null);
 
 public sealed record ActionsQuery([property: Range(1, 500)] int Limit = 100);
 
@@ -86,7 +87,7 @@ public static class BillingAccountEndpoints
             .Where(a => a.AccountId == accountId)
             .OrderByDescending(a => a.At)
             .Take(query.Limit)
-            .Select(a => new AccountActionResponse(a.Action, a.Subject, a.Actor, a.ActorIsStaff, a.At))
+            .Select(a => new AccountActionResponse(a.Action, a.Subject, a.Actor, a.ActorIsStaff, a.At, a.AuthorizationId))
             .ToListAsync(cancellationToken));
     }
 
@@ -107,6 +108,8 @@ public static class BillingAccountEndpoints
         account = await db.BillingAccounts.AsNoTracking().FirstAsync(a => a.Id == accountId, cancellationToken);
         return TypedResults.Ok(Describe(account));
     }
+
+    public static AccountActionResponse Describe(AccountAction a) => new(a.Action, a.Subject, a.Actor, a.ActorIsStaff, a.At, a.AuthorizationId);
 
     private static BillingAccountResponse Describe(BillingAccount a) =>
         new(a.Id, a.Kind, a.Name, a.StripeCustomerId, a.StripeSubscriptionId, a.DefaultPaymentMethodId, a.Delinquent, a.SyncedAt);
