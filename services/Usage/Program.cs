@@ -1,6 +1,7 @@
 using Cic.ServiceDefaults.Messaging;
 using Cic.ServiceDefaults.Persistence;
 using Cic.Usage;
+using Cic.Usage.Anomalies;
 using Cic.Usage.CallHistory;
 using Cic.Usage.Calls;
 using Cic.Usage.Companies;
@@ -22,5 +23,6 @@ app.MapDefaultEndpoints();
 app.MapUsage();
 app.MapCallHistory();
 app.MapUnknownCompanies();
+app.MapUsageAnomalies();
 
 app.Run();

@@ -1,4 +1,5 @@
 using Cic.ServiceDefaults.Messaging;
+using Cic.Usage.Anomalies;
 using Cic.Usage.Calls;
 using Cic.Usage.Companies;
 using Cic.Usage.Members;
@@ -13,6 +14,8 @@ public sealed class UsageDb(DbContextOptions<UsageDb> options) : DbContext(optio
     public DbSet<Call> Calls => Set<Call>();
 
     public DbSet<UsageWindow> UsageWindows => Set<UsageWindow>();
+
+    public DbSet<UsageAnomaly> UsageAnomalies => Set<UsageAnomaly>();
 
     public DbSet<KnownCompany> Companies => Set<KnownCompany>();
 

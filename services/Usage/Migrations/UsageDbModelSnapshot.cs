@@ -113,6 +113,66 @@ namespace Cic.Usage.Migrations
                     b.ToTable("outbox_messages", (string)null);
                 });
 
+            modelBuilder.Entity("Cic.Usage.Anomalies.UsageAnomaly", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<int>("BaselineHours")
+                        .HasColumnType("integer")
+                        .HasColumnName("baseline_hours");
+
+                    b.Property<long>("CallCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("call_count");
+
+                    b.Property<DateTimeOffset?>("ClosedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("closed_at");
+
+                    b.Property<string>("ClosedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("closed_by");
+
+                    b.Property<Guid>("CompanyId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("company_id");
+
+                    b.Property<DateTimeOffset>("DetectedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("detected_at");
+
+                    b.Property<string>("Direction")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasColumnName("direction");
+
+                    b.Property<double>("UsualCallsPerHour")
+                        .HasColumnType("double precision")
+                        .HasColumnName("usual_calls_per_hour");
+
+                    b.Property<DateTimeOffset>("WindowStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("window_start");
+
+                    b.HasKey("Id")
+                        .HasName("pk_usage_anomalies");
+
+                    b.HasIndex("DetectedAt")
+                        .HasDatabaseName("ix_usage_anomalies_open")
+                        .HasFilter("closed_at IS NULL");
+
+                    b.HasIndex("CompanyId", "WindowStart")
+                        .IsUnique()
+                        .HasDatabaseName("ix_usage_anomalies_company_id_window_start");
+
+                    b.ToTable("usage_anomalies", (string)null);
+                });
+
             modelBuilder.Entity("Cic.Usage.Calls.Call", b =>
                 {
                     b.Property<string>("SourceSystem")
