@@ -6,6 +6,7 @@ using Cic.Usage.CallHistory;
 using Cic.Usage.Calls;
 using Cic.Usage.Companies;
 using Cic.Usage.Members;
+using Cic.Usage.Sequences;
 using Cic.Usage.Tallies;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -15,6 +16,7 @@ builder.AddServiceDatabase<UsageDb>("usage-db");
 builder.AddMessaging(bus => bus.AddAccountsProjection());
 builder.AddCallIngestion();
 builder.Services.AddTallyPublishing();
+builder.Services.AddSequenceGapTracking();
 builder.Services.AddValidation();
 
 var app = builder.Build();
@@ -24,5 +26,6 @@ app.MapUsage();
 app.MapCallHistory();
 app.MapUnknownCompanies();
 app.MapUsageAnomalies();
+app.MapSequenceGaps();
 
 app.Run();

@@ -3,6 +3,7 @@ using Cic.Usage.Anomalies;
 using Cic.Usage.Calls;
 using Cic.Usage.Companies;
 using Cic.Usage.Members;
+using Cic.Usage.Sequences;
 using Cic.Usage.Tallies;
 using Microsoft.EntityFrameworkCore;
 
@@ -16,6 +17,12 @@ public sealed class UsageDb(DbContextOptions<UsageDb> options) : DbContext(optio
     public DbSet<UsageWindow> UsageWindows => Set<UsageWindow>();
 
     public DbSet<UsageAnomaly> UsageAnomalies => Set<UsageAnomaly>();
+
+    public DbSet<SequenceSource> SequenceSources => Set<SequenceSource>();
+
+    public DbSet<SequenceGap> SequenceGaps => Set<SequenceGap>();
+
+    public DbSet<SequenceArrival> SequenceArrivals => Set<SequenceArrival>();
 
     public DbSet<KnownCompany> Companies => Set<KnownCompany>();
 

@@ -19,12 +19,16 @@ public sealed class CallRecorder(UsageDb db, TimeProvider time)
     // retries a deadlock: the statement is idempotent.)
     private const string Sql = """
         WITH inserted AS (
-            INSERT INTO calls (source_system, call_id, company_id, handled_at, duration_ms, received_at)
-            SELECT source_system, call_id, company_id, handled_at, duration_ms, $6
-            FROM unnest($1::text[], $2::text[], $3::uuid[], $4::timestamptz[], $5::bigint[])
-                AS offered (source_system, call_id, company_id, handled_at, duration_ms)
+            INSERT INTO calls (source_system, call_id, company_id, handled_at, duration_ms, sequence, received_at)
+            SELECT source_system, call_id, company_id, handled_at, duration_ms, sequence, $6
+            FROM unnest($1::text[], $2::text[], $3::uuid[], $4::timestamptz[], $5::bigint[], $7::bigint[])
+                AS offered (source_system, call_id, company_id, handled_at, duration_ms, sequence)
             ON CONFLICT (source_system, call_id) DO NOTHING
-            RETURNING company_id, handled_at
+            RETURNING source_system, company_id, handled_at, sequence
+        ), sequenced AS (
+            -- Numbered calls stored for the first time, queued for the gap tracker (nothing for unnumbered ones).
+            INSERT INTO sequence_arrivals (source_system, sequence, handled_at)
+            SELECT source_system, sequence, handled_at FROM inserted WHERE sequence IS NOT NULL
         ), counted AS (
             INSERT INTO usage_windows (company_id, window_start, call_count, revision)
             SELECT company_id, date_bin('1 hour', handled_at, TIMESTAMPTZ '2000-01-01 00:00:00+00'), count(*), 0
@@ -45,6 +49,7 @@ public sealed class CallRecorder(UsageDb db, TimeProvider time)
         var companies = new Guid[offered.Length];
         var handledAt = new DateTime[offered.Length];
         var durations = new long[offered.Length];
+        var sequences = new long?[offered.Length];
         for (var i = 0; i < offered.Length; i++)
         {
             var call = offered[i];
@@ -53,6 +58,7 @@ public sealed class CallRecorder(UsageDb db, TimeProvider time)
             companies[i] = call.CompanyId;
             handledAt[i] = call.HandledAt.UtcDateTime;
             durations[i] = call.DurationMs;
+            sequences[i] = call.Sequence;
         }
 
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
@@ -69,6 +75,7 @@ public sealed class CallRecorder(UsageDb db, TimeProvider time)
                     new NpgsqlParameter<DateTime[]> { TypedValue = handledAt, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz },
                     new NpgsqlParameter<long[]> { TypedValue = durations },
                     new NpgsqlParameter<DateTime> { TypedValue = time.GetUtcNow().UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+                    new NpgsqlParameter<long?[]> { TypedValue = sequences, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint },
                 },
             };
             return (int)(long)(await command.ExecuteScalarAsync(cancellationToken))!;
