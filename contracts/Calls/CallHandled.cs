@@ -21,6 +21,11 @@ namespace Cic.Contracts.Calls;
 /// <param name="CompanyId">The company the call was handled for.</param>
 /// <param name="HandledAt">When the call was handled (UTC); decides the usage window it counts in.</param>
 /// <param name="DurationMs">How long the call lasted, in milliseconds.</param>
+/// <param name="Sequence">
+/// Optional: the call's number in its source system's own gap-free count (1, 2, 3, … or from any start,
+/// zero or more). Usage lists the numbers it has not seen (calls lost before the broker) to staff.
+/// Producers that do not number their calls leave it out.
+/// </param>
 public sealed record CallHandled(
     Guid EventId,
     DateTimeOffset OccurredAt,
@@ -28,4 +33,5 @@ public sealed record CallHandled(
     string CallId,
     Guid CompanyId,
     DateTimeOffset HandledAt,
-    long DurationMs) : IIntegrationEvent;
+    long DurationMs,
+    long? Sequence = null) : IIntegrationEvent;

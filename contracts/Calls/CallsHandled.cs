@@ -31,9 +31,11 @@ public sealed record CallsHandled(
 /// <param name="CompanyId">The company the call was handled for.</param>
 /// <param name="HandledAt">When the call was handled (UTC); decides the usage window (UTC hour) it counts in.</param>
 /// <param name="DurationMs">How long the call lasted, in milliseconds (zero or more).</param>
+/// <param name="Sequence">Optional: the call's number in its source system's own gap-free count (zero or more), so the platform can tell which calls never arrived.</param>
 public sealed record HandledCall(
     string SourceSystem,
     string CallId,
     Guid CompanyId,
     DateTimeOffset HandledAt,
-    long DurationMs);
+    long DurationMs,
+    long? Sequence = null);

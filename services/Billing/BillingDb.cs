@@ -28,6 +28,8 @@ public sealed class BillingDb(DbContextOptions<BillingDb> options) : DbContext(o
 
     public DbSet<CardSetup> CardSetups => Set<CardSetup>();
 
+    public DbSet<StaffAuthorization> StaffAuthorizations => Set<StaffAuthorization>();
+
     public DbSet<StripeEvent> StripeEvents => Set<StripeEvent>();
 
     public DbSet<UsageWindow> UsageWindows => Set<UsageWindow>();

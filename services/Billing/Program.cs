@@ -32,6 +32,7 @@ app.MapStripeEvents();
 app.MapBillingAccounts();
 app.MapPaymentMethods();
 app.MapCardFormPage();
+app.MapStaffAuthorizations();
 app.MapInvoices();
 app.MapUsageReconciliation();
 

@@ -23,6 +23,8 @@ builder.AddMessaging(bus =>
     bus.AddConsumer<PaymentMethodExpiredConsumer>();
     bus.AddConsumer<PaymentRetrySucceededConsumer>();
     bus.AddConsumer<PaymentRetryFailedConsumer>();
+    // Usage's unusual-usage anomalies.
+    bus.AddConsumer<UnusualUsageDetectedConsumer>();
 });
 builder.Services.AddValidation();
 builder.Services.AddOptions<PortalOptions>().BindConfiguration("Portal");

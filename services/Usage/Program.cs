@@ -1,10 +1,12 @@
 using Cic.ServiceDefaults.Messaging;
 using Cic.ServiceDefaults.Persistence;
 using Cic.Usage;
+using Cic.Usage.Anomalies;
 using Cic.Usage.CallHistory;
 using Cic.Usage.Calls;
 using Cic.Usage.Companies;
 using Cic.Usage.Members;
+using Cic.Usage.Sequences;
 using Cic.Usage.Tallies;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -14,6 +16,7 @@ builder.AddServiceDatabase<UsageDb>(UsageDb.ConnectionName);
 builder.AddMessaging(bus => bus.AddAccountsProjection());
 builder.AddCallIngestion();
 builder.Services.AddTallyPublishing();
+builder.Services.AddSequenceGapTracking();
 builder.Services.AddValidation();
 
 var app = builder.Build();
@@ -22,5 +25,7 @@ app.MapDefaultEndpoints();
 app.MapUsage();
 app.MapCallHistory();
 app.MapUnknownCompanies();
+app.MapUsageAnomalies();
+app.MapSequenceGaps();
 
 app.Run();

@@ -1,7 +1,9 @@
 using Cic.ServiceDefaults.Messaging;
+using Cic.Usage.Anomalies;
 using Cic.Usage.Calls;
 using Cic.Usage.Companies;
 using Cic.Usage.Members;
+using Cic.Usage.Sequences;
 using Cic.Usage.Tallies;
 using Microsoft.EntityFrameworkCore;
 
@@ -16,6 +18,14 @@ public sealed class UsageDb(DbContextOptions<UsageDb> options) : DbContext(optio
     public DbSet<Call> Calls => Set<Call>();
 
     public DbSet<UsageWindow> UsageWindows => Set<UsageWindow>();
+
+    public DbSet<UsageAnomaly> UsageAnomalies => Set<UsageAnomaly>();
+
+    public DbSet<SequenceSource> SequenceSources => Set<SequenceSource>();
+
+    public DbSet<SequenceGap> SequenceGaps => Set<SequenceGap>();
+
+    public DbSet<SequenceArrival> SequenceArrivals => Set<SequenceArrival>();
 
     public DbSet<KnownCompany> Companies => Set<KnownCompany>();
 

@@ -26,13 +26,15 @@ public static class IngestBenchmark
         var duplicates = options.Fraction("duplicates", 0.01);
         var batchSize = Math.Clamp(options.Number("batch", 500), 1, CallsHandled.MaxCalls);
         var inFlight = options.Number("in-flight", 1000);
+        // --sequence: every call carries its per-source sequence number (the gap tracker's hot-path cost).
+        var sequenced = options.Flag("sequence");
 
         using var servers = BenchServers.FromEnvironment();
         var stamp = DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
         var database = $"bench_usage_ingest_{stamp}";
         var vhost = $"bench-ingest-{stamp}";
         Console.WriteLine($"machine: {BenchServers.Machine()}; {await servers.VersionsAsync()}; all on 127.0.0.1");
-        Console.WriteLine($"workload: {count:N0} messages, {companyCount} companies, {duplicates:P0} duplicates, {inFlight} publishes in flight with confirms");
+        Console.WriteLine($"workload: {count:N0} messages, {companyCount} companies, {duplicates:P0} duplicates, {inFlight} publishes in flight with confirms{(sequenced ? ", sequence numbers on" : "")}");
 
         await servers.CreateDatabaseAsync(database);
         var amqp = await servers.CreateVirtualHostAsync(vhost);
@@ -46,7 +48,7 @@ public static class IngestBenchmark
 
             // 1. The bare broker: the same bodies through one quorum queue, publisher confirms, manual acks.
             var plan = Plan(count, duplicates);
-            var singleBodies = plan.Select(call => Body(Call("bench-single", call, companies))).ToArray();
+            var singleBodies = plan.Select(call => Body(Call("bench-single", call, companies, sequenced))).ToArray();
             var raw = await RawBrokerAsync(connection, singleBodies, inFlight);
             Report("raw broker (RabbitMQ.Client -> quorum queue -> RabbitMQ.Client)", count, raw.Total, $"{count / raw.Publish.TotalSeconds:N0} msg/s publishing");
 
@@ -58,14 +60,14 @@ public static class IngestBenchmark
             double? singleMassTransit = null;
             if (!options.Flag("skip-masstransit"))
             {
-                var mt = await MassTransitAsync(amqp, plan, companies, inFlight, expected);
+                var mt = await MassTransitAsync(amqp, plan, companies, sequenced, inFlight, expected);
                 singleMassTransit = count / mt.Total.TotalSeconds;
                 Report("single CallHandled, MassTransit producer -> stored and tallied", count, mt.Total, $"{count / mt.Publish.TotalSeconds:N0} msg/s publishing");
             }
 
             // 4. CallsHandled: the same number of calls, packed by the producer.
             var batchBodies = plan.Chunk(batchSize)
-                .Select(chunk => Body(new CallsHandled(Guid.NewGuid(), DateTimeOffset.UtcNow, chunk.Select(call => Call("bench-batch", call, companies)).ToList())))
+                .Select(chunk => Body(new CallsHandled(Guid.NewGuid(), DateTimeOffset.UtcNow, chunk.Select(call => Call("bench-batch", call, companies, sequenced)).ToList())))
                 .ToArray();
             var batch = await PublishAndSettleAsync(connection, "cic.calls", "calls.handled", batchBodies, inFlight, expected, "bench-batch", plan.Distinct().Count());
             Report($"batch CallsHandled x{batchSize}, plain JSON producer -> stored and tallied", count, batch.Total, $"{batchBodies.Length:N0} messages");
@@ -100,11 +102,12 @@ public static class IngestBenchmark
         return Enumerable.Range(0, count).Select(i => i % every == every - 1 ? i - (every / 2) : i).ToArray();
     }
 
-    private static HandledCall Call(string source, int call, Guid[] companies) =>
-        new(source, $"call-{call}", companies[call % companies.Length], DateTimeOffset.UtcNow.AddSeconds(-(call % 3000)), 30_000 + (call % 600_000));
+    private static HandledCall Call(string source, int call, Guid[] companies, bool sequenced) =>
+        new(source, $"call-{call}", companies[call % companies.Length], DateTimeOffset.UtcNow.AddSeconds(-(call % 3000)), 30_000 + (call % 600_000),
+            sequenced ? call + 1 : null);
 
     private static byte[] Body(HandledCall call) => JsonSerializer.SerializeToUtf8Bytes(
-        new CallHandled(Guid.NewGuid(), DateTimeOffset.UtcNow, call.SourceSystem, call.CallId, call.CompanyId, call.HandledAt, call.DurationMs), Json);
+        new CallHandled(Guid.NewGuid(), DateTimeOffset.UtcNow, call.SourceSystem, call.CallId, call.CompanyId, call.HandledAt, call.DurationMs, call.Sequence), Json);
 
     private static byte[] Body(CallsHandled calls) => JsonSerializer.SerializeToUtf8Bytes(calls, Json);
 
@@ -172,10 +175,10 @@ public static class IngestBenchmark
         return stopwatch.Elapsed;
     }
 
-    private static async Task<(TimeSpan Publish, TimeSpan Total)> MassTransitAsync(Uri amqp, int[] plan, Guid[] companies, int inFlight, Expectation expected)
+    private static async Task<(TimeSpan Publish, TimeSpan Total)> MassTransitAsync(Uri amqp, int[] plan, Guid[] companies, bool sequenced, int inFlight, Expectation expected)
     {
-        var messages = plan.Select(call => Call("bench-mt", call, companies))
-            .Select(c => new CallHandled(Guid.NewGuid(), DateTimeOffset.UtcNow, c.SourceSystem, c.CallId, c.CompanyId, c.HandledAt, c.DurationMs))
+        var messages = plan.Select(call => Call("bench-mt", call, companies, sequenced))
+            .Select(c => new CallHandled(Guid.NewGuid(), DateTimeOffset.UtcNow, c.SourceSystem, c.CallId, c.CompanyId, c.HandledAt, c.DurationMs, c.Sequence))
             .ToArray();
         var bus = Bus.Factory.CreateUsingRabbitMq(cfg => cfg.Host(amqp, "cic-bench"));
         await bus.StartAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);

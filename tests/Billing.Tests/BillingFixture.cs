@@ -162,6 +162,18 @@ public class BillingFixture() : ServiceFixture<BillingDb>("billing-db") // Any t
     }
 
     /// <summary>
+    /// An owner of the account authorizes CIC staff to manage its payment methods (without which staff's
+    /// card actions are refused); returns the authorization's id.
+    /// </summary>
+    public async Task<Guid> AuthorizeStaffAsync(AccountKind kind, Guid accountId, DateTimeOffset? expiresAt = null)
+    {
+        var owner = Client(TestTokens.Customer(await MemberAsync(kind, accountId, MemberRole.Owner)));
+        var response = await owner.PostAsJsonAsync($"/billing-accounts/{accountId}/staff-authorizations", new GrantStaffAuthorization(expiresAt), TestContext.Current.CancellationToken);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<StaffAuthorizationResponse>(TestContext.Current.CancellationToken))!.Id;
+    }
+
+    /// <summary>
     /// The portal's "Add payment method": start the card form through the API, complete it as Stripe.js
     /// does with a Stripe test card, and wait until Stripe's webhooks have told Billing of the card.
     /// </summary>

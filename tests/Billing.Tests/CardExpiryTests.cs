@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using Cic.Billing.Readiness;
+using Cic.Contracts;
 using Cic.Contracts.Billing;
 using Cic.Testing;
 
@@ -16,6 +17,7 @@ public sealed class CardExpiryTests(BillingFixture billing)
     {
         var company = await billing.CompanyAsync("Expiring Goods");
         var staff = billing.Staff;
+        await billing.AuthorizeStaffAsync(AccountKind.Company, company);
         var card = await billing.AddCardAsync(staff, company);
         (await staff.PostAsync($"/billing-accounts/{company}/payment-methods/{card.Id}/default", null, Ct)).EnsureSuccessStatusCode();
         var mark = await billing.Database.MarkAsync();
@@ -39,6 +41,7 @@ public sealed class CardExpiryTests(BillingFixture billing)
     {
         var company = await billing.CompanyAsync("Renewed Cards Co");
         var staff = billing.Staff;
+        await billing.AuthorizeStaffAsync(AccountKind.Company, company);
         var card = await billing.AddCardAsync(staff, company);
         (await staff.PostAsync($"/billing-accounts/{company}/payment-methods/{card.Id}/default", null, Ct)).EnsureSuccessStatusCode();
         await billing.Stripe.ControlAsync($"/_emulator/payment_methods/{card.Id}/expire", cancellationToken: Ct);

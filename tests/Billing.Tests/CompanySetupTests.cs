@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Cic.Billing.PaymentMethods;
 using Cic.Billing.Readiness;
 using Cic.Contracts;
 using Cic.Contracts.Accounts;
@@ -52,6 +53,7 @@ public sealed class CompanySetupTests(BillingFixture billing)
         var company = await billing.CompanyAsync("Busy Bees");
         var staff = billing.Staff;
 
+        await billing.AuthorizeStaffAsync(AccountKind.Company, company);
         var starts = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => staff.PostAsync($"/billing-accounts/{company}/payment-methods/setup", null, Ct)));
         Assert.All(starts, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
 
@@ -89,19 +91,75 @@ public sealed class CompanySetupTests(BillingFixture billing)
     }
 
     [Fact]
-    public async Task Staff_add_a_card_on_a_customers_behalf_and_it_is_recorded()
+    public async Task Staff_add_a_card_on_a_customers_behalf_only_while_authorized_and_each_action_names_the_authorization()
     {
         var company = await billing.CompanyAsync("Behalf Inc");
-        var owner = await billing.MemberAsync(AccountKind.Company, company, MemberRole.Owner);
+        var owner = billing.Client(TestTokens.Customer(await billing.MemberAsync(AccountKind.Company, company, MemberRole.Owner)));
+        var staff = billing.Staff;
 
-        var card = await billing.AddCardAsync(billing.Staff, company);
-        (await billing.Staff.PostAsync($"/billing-accounts/{company}/payment-methods/{card.Id}/default", null, Ct)).EnsureSuccessStatusCode();
+        // Without the customer's authorization staff are refused, and nothing reaches Stripe.
+        var refused = await staff.PostAsync($"/billing-accounts/{company}/payment-methods/setup", null, Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("not authorized CIC staff", await refused.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(0, await billing.CountAsync($"SELECT count(*) FROM billing_accounts WHERE id = '{company}' AND stripe_customer_id IS NOT NULL"));
 
-        Assert.Equal("staff-sam", card.AddedBy);
-        Assert.True(card.AddedByStaff);
-        var actions = await billing.Client(TestTokens.Customer(owner)).GetFromJsonAsync<List<AccountActionResponse>>($"/billing-accounts/{company}/actions", Ct);
-        Assert.Equal(["default_card_set", "card_setup_started"], actions!.Select(a => a.Action));
-        Assert.All(actions!, a => Assert.Equal(("staff-sam", true), (a.Actor, a.ActorIsStaff)));
+        // Staff cannot authorize themselves.
+        Assert.Equal(HttpStatusCode.Forbidden, (await staff.PostAsJsonAsync($"/billing-accounts/{company}/staff-authorizations", new { }, Ct)).StatusCode);
+
+        // The owner authorizes staff; staff add a card and make it the default.
+        var granted = await owner.PostAsJsonAsync($"/billing-accounts/{company}/staff-authorizations", new { expiresAt = DateTimeOffset.UtcNow.AddDays(7) }, Ct);
+        Assert.Equal(HttpStatusCode.Created, granted.StatusCode);
+        var authorization = (await granted.Content.ReadFromJsonAsync<StaffAuthorizationResponse>(Ct))!;
+        var card = await billing.AddCardAsync(staff, company);
+        (await staff.PostAsync($"/billing-accounts/{company}/payment-methods/{card.Id}/default", null, Ct)).EnsureSuccessStatusCode();
+        Assert.Equal(("staff-sam", true), (card.AddedBy, card.AddedByStaff));
+
+        // The customer sees the authorization and what staff did under it.
+        var seen = Assert.Single((await owner.GetFromJsonAsync<List<StaffAuthorizationResponse>>($"/billing-accounts/{company}/staff-authorizations", Ct))!);
+        Assert.Equal((authorization.Id, true), (seen.Id, seen.Current));
+        Assert.Equal(["default_card_set", "card_setup_started"], seen.Actions.Select(a => a.Action));
+        Assert.All(seen.Actions, a => Assert.Equal(("staff-sam", true, authorization.Id), (a.Actor, a.ActorIsStaff, a.AuthorizationId)));
+        var actions = (await owner.GetFromJsonAsync<List<AccountActionResponse>>($"/billing-accounts/{company}/actions", Ct))!;
+        Assert.Equal(["default_card_set", "card_setup_started", "staff_authorized"], actions.Select(a => a.Action));
+
+        // Revoked: staff are refused again, for every card action; the customer's own actions are unaffected.
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.DeleteAsync($"/billing-accounts/{company}/staff-authorizations/{authorization.Id}", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await staff.PostAsync($"/billing-accounts/{company}/payment-methods/setup", null, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await staff.PostAsync($"/billing-accounts/{company}/payment-methods/{card.Id}/default", null, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await staff.DeleteAsync($"/billing-accounts/{company}/payment-methods/{card.Id}", Ct)).StatusCode);
+        Assert.Single(await BillingFixture.CardsAsync(owner, company));
+        Assert.Equal(HttpStatusCode.OK, (await owner.PostAsync($"/billing-accounts/{company}/payment-methods/{card.Id}/default", null, Ct)).StatusCode);
+        var revoked = Assert.Single((await owner.GetFromJsonAsync<List<StaffAuthorizationResponse>>($"/billing-accounts/{company}/staff-authorizations", Ct))!);
+        Assert.False(revoked.Current);
+        Assert.NotNull(revoked.RevokedAt);
+
+        // Staff-only administration that is not about cards is unchanged.
+        Assert.Equal(HttpStatusCode.OK, (await staff.PostAsync($"/billing-accounts/{company}/sync", null, Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_expired_authorization_no_longer_lets_staff_act_and_bad_grants_are_refused()
+    {
+        var company = await billing.CompanyAsync("Short Leash Ltd");
+        var owner = billing.Client(TestTokens.Customer(await billing.MemberAsync(AccountKind.Company, company, MemberRole.Owner)));
+        var member = billing.Client(TestTokens.Customer(await billing.MemberAsync(AccountKind.Company, company, MemberRole.Member)));
+
+        var past = await owner.PostAsJsonAsync($"/billing-accounts/{company}/staff-authorizations", new { expiresAt = DateTimeOffset.UtcNow.AddMinutes(-1) }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, past.StatusCode);
+        Assert.Contains("expiresAt", await past.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(HttpStatusCode.Forbidden, (await member.PostAsJsonAsync($"/billing-accounts/{company}/staff-authorizations", new { }, Ct)).StatusCode);
+        Assert.Equal(0, await billing.CountAsync($"SELECT count(*) FROM staff_authorizations WHERE account_id = '{company}'"));
+
+        // An authorization that has run out (its expiry passed since it was granted).
+        var expiring = await billing.AuthorizeStaffAsync(AccountKind.Company, company, DateTimeOffset.UtcNow.AddDays(1));
+        Assert.Equal(1, await billing.CountAsync($"WITH expired AS (UPDATE staff_authorizations SET expires_at = now() - interval '1 minute' WHERE id = '{expiring}' RETURNING 1) SELECT count(*) FROM expired"));
+        var refused = await billing.Staff.PostAsync($"/billing-accounts/{company}/payment-methods/setup", null, Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.False(Assert.Single((await owner.GetFromJsonAsync<List<StaffAuthorizationResponse>>($"/billing-accounts/{company}/staff-authorizations", Ct))!).Current);
+
+        // A member without the right, or a stranger, cannot revoke; an unknown authorization is not found.
+        Assert.Equal(HttpStatusCode.Forbidden, (await member.DeleteAsync($"/billing-accounts/{company}/staff-authorizations/{expiring}", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await owner.DeleteAsync($"/billing-accounts/{company}/staff-authorizations/{Guid.NewGuid()}", Ct)).StatusCode);
     }
 
     [Fact]

@@ -62,6 +62,7 @@ public sealed class InvoiceTests(InvoiceFixture billing) : IClassFixture<Invoice
         Assert.Equal((1_500 * Cents, invoice.NextPaymentAttempt, invoice.HostedInvoiceUrl), (pastDue.AmountRemaining, pastDue.NextPaymentAttempt, pastDue.HostedInvoiceUrl));
 
         // "Add it on their behalf": staff add a fresh card and make it the default; then "trigger a retry".
+        await billing.AuthorizeStaffAsync(AccountKind.Company, company);
         var fresh = await billing.AddCardAsync(billing.Staff, company, "pm_card_mastercard");
         await MakeDefaultAsync(billing.Staff, company, fresh.Id);
         mark = await billing.Database.MarkAsync();
@@ -177,6 +178,7 @@ public sealed class InvoiceTests(InvoiceFixture billing) : IClassFixture<Invoice
     public async Task Webhooks_delivered_twice_and_newest_first_end_in_the_same_invoice_and_one_event_each()
     {
         var company = await billing.CompanyAsync("Echo Electric");
+        await billing.AuthorizeStaffAsync(AccountKind.Company, company);
         var declining = await billing.AddCardAsync(billing.Staff, company, "pm_card_chargeCustomerFail");
         await MakeDefaultAsync(billing.Staff, company, declining.Id);
         var good = await billing.AddCardAsync(billing.Staff, company, "pm_card_visa");
@@ -255,6 +257,7 @@ public sealed class InvoiceTests(InvoiceFixture billing) : IClassFixture<Invoice
         await billing.JoinAsync(west, organization, now, version: 2);
         var orgMember = billing.Client(TestTokens.Customer(await billing.MemberAsync(AccountKind.Organization, organization, MemberRole.Member)));
         var eastOwner = billing.Client(TestTokens.Customer(await billing.MemberAsync(AccountKind.Company, east, MemberRole.Owner)));
+        await billing.AuthorizeStaffAsync(AccountKind.Organization, organization);
         var card = await billing.AddCardAsync(billing.Staff, organization, "pm_card_visa");
         await MakeDefaultAsync(billing.Staff, organization, card.Id);
         var (customer, start) = await SubscribeAsync(organization);

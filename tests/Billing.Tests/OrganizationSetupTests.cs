@@ -72,6 +72,7 @@ public sealed class OrganizationSetupTests(BillingFixture billing)
     {
         var company = await billing.CompanyAsync("Solo Corp");
         var staff = billing.Staff;
+        await billing.AuthorizeStaffAsync(AccountKind.Company, company);
         var card = await billing.AddCardAsync(staff, company);
         (await staff.PostAsync($"/billing-accounts/{company}/payment-methods/{card.Id}/default", null, Ct)).EnsureSuccessStatusCode();
         Assert.True((await ReadinessAsync(staff, company)).Ready);
@@ -88,6 +89,7 @@ public sealed class OrganizationSetupTests(BillingFixture billing)
         Assert.Contains(pending.Problems, p => p.Code == "payer_no_default_card" && p.Message.Contains("New Parent Ltd", StringComparison.Ordinal));
 
         // "Set up the payment method at the new level."
+        await billing.AuthorizeStaffAsync(AccountKind.Organization, organization);
         var orgCard = await billing.AddCardAsync(staff, organization);
         (await staff.PostAsync($"/billing-accounts/{organization}/payment-methods/{orgCard.Id}/default", null, Ct)).EnsureSuccessStatusCode();
         var ready = await ReadinessAsync(staff, company);

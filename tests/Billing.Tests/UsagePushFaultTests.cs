@@ -93,6 +93,7 @@ public sealed class UsagePushFaultTests(UsagePushFaultFixture billing) : IClassF
     public async Task Stripe_failing_while_the_customer_is_created_still_makes_one_customer_and_one_subscription()
     {
         var (company, hours, cycle) = await CompanyWithHoursAsync("First Push Inc", 2);
+        await billing.AuthorizeStaffAsync(AccountKind.Company, company);
         await billing.FaultAsync("/v1/customers", count: 6, status: 503);
         await billing.FaultAsync("/v1/subscriptions", count: 6, status: 500);
 

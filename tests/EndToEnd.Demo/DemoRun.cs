@@ -271,9 +271,11 @@ public sealed class DemoRun : IDisposable
         _say.Sees($"Fiona's feed: \"{notice.Title}\"");
         await MailAsync(story.Owner, "Past due");
 
+        await story.Owner.Billing.AuthorizeStaffAsync(story.Company.Id);
+        _say.Does("Fiona", "authorizes CIC staff to manage the company's cards on her behalf (POST …/staff-authorizations).");
         var card = await _staff.AddCardAsync(_stripe, story.Company.Id, "pm_card_mastercard");
         await _staff.Billing.MakeDefaultAsync(story.Company.Id, card.Id);
-        _say.Does("Staff", $"add a new card on Fiona's behalf, as she authorized ({card.Brand} …{card.Last4}, recorded as added by staff), and make it the default.");
+        _say.Does("Staff", $"add a new card on Fiona's behalf under her authorization ({card.Brand} …{card.Last4}, recorded as added by staff), and make it the default.");
         var outcome = await _staff.Billing.RetryPaymentAsync(flagged.Id, card.Id);
         _say.Does("Staff", "trigger a retry of the invoice with the new card (POST /invoices/{id}/retry).");
         _say.Sees($"Retry {outcome.Retry.Outcome}: the invoice is {outcome.Invoice.Status}, {Money(outcome.Invoice.AmountPaid, outcome.Invoice.Currency)} paid.");

@@ -1,5 +1,6 @@
 using Cic.Contracts;
 using Cic.Contracts.Billing;
+using Cic.Contracts.Usage;
 
 namespace Cic.Notifications.Tests;
 
@@ -26,4 +27,10 @@ public static class BillingEvents
     public static PaymentRetryFailed PaymentRetryFailed(AccountKind kind, Guid account, DateTimeOffset? at = null) => new(
         Guid.NewGuid(), at ?? DateTimeOffset.UtcNow, kind, account, "in_1Qabc", "CIC-2026-0042", 123450, "eur", AttemptCount: 2,
         new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero), "insufficient_funds", HostedInvoiceUrl);
+
+    /// <summary>Usage's anomaly: 1,840 calls in an hour against a usual 120.</summary>
+    public static UnusualUsageDetected UnusualUsage(Guid company, DateTimeOffset? at = null) => new(
+        Guid.NewGuid(), at ?? DateTimeOffset.UtcNow, Guid.NewGuid(), company,
+        new DateTimeOffset(2026, 12, 4, 14, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 12, 4, 15, 0, 0, TimeSpan.Zero),
+        "spike", 1840, 120, 24);
 }

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Cic.Contracts;
 using Cic.Contracts.Accounts;
 using Cic.Notifications.Email;
@@ -10,7 +11,7 @@ namespace Cic.Notifications.Tests;
 public sealed class BillingNotificationTests(NotificationsFixture service)
 {
     public static TheoryData<string> Types =>
-        ["invoice-issued", "invoice-past-due", "payment-method-expired", "payment-retry-succeeded", "payment-retry-failed"];
+        ["invoice-issued", "invoice-past-due", "payment-method-expired", "payment-retry-succeeded", "payment-retry-failed", "unusual-usage"];
 
     [Theory]
     [MemberData(nameof(Types))]
@@ -141,6 +142,32 @@ public sealed class BillingNotificationTests(NotificationsFixture service)
         Assert.Equal(2, (await service.FeedAsync(owner)).Total);
     }
 
+    [Fact]
+    public async Task An_unusual_usage_anomaly_published_twice_is_notified_once_and_respects_the_users_settings()
+    {
+        var company = await service.CompanyAsync("Spiky Calls");
+        var (owner, quiet) = (NewUser("owner"), NewUser("billing"));
+        var ownerEmail = await service.MemberAsync(AccountKind.Company, company, owner, MemberRole.Owner);
+        var quietEmail = await service.MemberAsync(AccountKind.Company, company, quiet, MemberRole.Billing);
+        var off = await service.Client(Cic.Testing.TestTokens.Customer(quiet)).PutAsJsonAsync(
+            "/me/notification-settings", new { settings = new Dictionary<string, object> { ["unusual-usage"] = new Dictionary<string, bool> { ["email"] = false } } },
+            TestContext.Current.CancellationToken);
+        off.EnsureSuccessStatusCode();
+
+        var unusual = BillingEvents.UnusualUsage(company);
+        await service.PublishAsync(unusual);
+        var republished = Guid.NewGuid();
+        await service.PublishAsync(unusual, messageId: republished);
+        await service.WaitForRowAsync($"SELECT count(*) FROM inbox_messages WHERE message_id = '{republished}'", "the re-published copy to be handled");
+
+        Assert.Single(await service.Mail.WaitForAsync(ownerEmail));
+        Assert.Equal(2, await service.CountAsync($"SELECT count(*) FROM notifications WHERE event_id = '{unusual.EventId}'"));
+        Assert.Equal(1, await service.CountAsync($"SELECT count(*) FROM email_deliveries WHERE event_id = '{unusual.EventId}'"));
+        Assert.Equal("unusual-usage", Assert.Single((await service.FeedAsync(quiet)).Items).Type);
+        Assert.Equal(0, await service.CountAsync($"SELECT count(*) FROM email_deliveries WHERE user_id = '{quiet}'"));
+        Assert.Empty(service.Mail.MessagesTo(quietEmail));
+    }
+
     private sealed record EventScenario(Guid EventId, Func<Task> Publish, string TitleSays, string? Link, string[] EmailSays);
 
     private EventScenario Scenario(string type, Guid company)
@@ -169,6 +196,10 @@ public sealed class BillingNotificationTests(NotificationsFixture service)
                 var failed = BillingEvents.PaymentRetryFailed(AccountKind.Company, company);
                 return new(failed.EventId, () => service.PublishAsync(failed), "Payment of invoice CIC-2026-0042", BillingEvents.HostedInvoiceUrl,
                     ["insufficient funds", "1,234.50 EUR is still owed", "6 December 2026", "add a new card", paymentMethods, BillingEvents.HostedInvoiceUrl]);
+            case "unusual-usage":
+                var unusual = BillingEvents.UnusualUsage(company);
+                return new(unusual.EventId, () => service.PublishAsync(unusual), "Unusual usage for Acme Calls Ltd: a spike", $"{PortalBaseUrl}billing/companies/{company}/usage",
+                    ["far more calls than usual", "14:00–15:00 UTC on 4 December 2026", "1,840 calls", "usual 120 per hour over the previous 24 hours", "every call handled is billed"]);
             default:
                 throw new ArgumentOutOfRangeException(nameof(type), type, null);
         }

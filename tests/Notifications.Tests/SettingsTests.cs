@@ -15,7 +15,7 @@ public sealed class SettingsTests(NotificationsFixture service)
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     private static readonly string[] AllTypes =
-        ["invoice-issued", "invoice-past-due", "payment-method-expired", "payment-retry-succeeded", "payment-retry-failed"];
+        ["invoice-issued", "invoice-past-due", "payment-method-expired", "payment-retry-succeeded", "payment-retry-failed", "unusual-usage"];
 
     [Fact]
     public async Task Every_type_is_on_for_both_channels_until_the_user_changes_it()

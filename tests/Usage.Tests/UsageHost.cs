@@ -25,6 +25,10 @@ public static class UsageHost
                 new("Usage:Tallies:SettleDelay", "00:00:00"),
                 new("Usage:Tallies:PublishInterval", "00:00:00.200"),
                 new("Usage:Ingest:BatchTimeLimit", "00:00:00.020"),
+                // Small enough that a test makes a spike with a few dozen calls.
+                new("Usage:Anomalies:MinimumChange", "20"),
+                new("Usage:Sequences:SettleDelay", "00:00:00"),
+                new("Usage:Sequences:Interval", "00:00:00.200"),
                 .. settings ?? [],
             ],
             testServices =>

@@ -26,6 +26,9 @@ public sealed class AccountAction
     public bool ActorIsStaff { get; init; }
 
     public DateTimeOffset At { get; init; }
+
+    /// <summary>For staff's card actions: the customer's authorization they acted under.</summary>
+    public Guid? AuthorizationId { get; init; }
 }
 
 internal sealed class AccountActionConfiguration : IEntityTypeConfiguration<AccountAction>
@@ -38,13 +41,14 @@ internal sealed class AccountActionConfiguration : IEntityTypeConfiguration<Acco
         action.Property(a => a.Subject).HasMaxLength(255);
         action.Property(a => a.Actor).HasMaxLength(200);
         action.HasIndex(a => new { a.AccountId, a.At });
+        action.HasIndex(a => a.AuthorizationId);
     }
 }
 
 public static class AccountActions
 {
     /// <summary>Records who did something to an account's billing; saved with the caller's next SaveChanges.</summary>
-    public static void RecordAction(this BillingDb db, Guid accountId, string action, string? subject, System.Security.Claims.ClaimsPrincipal user, DateTimeOffset at, Guid? id = null) =>
+    public static void RecordAction(this BillingDb db, Guid accountId, string action, string? subject, System.Security.Claims.ClaimsPrincipal user, DateTimeOffset at, Guid? id = null, Guid? authorizationId = null) =>
         db.AccountActions.Add(new AccountAction
         {
             Id = id ?? Guid.NewGuid(),
@@ -54,5 +58,6 @@ public static class AccountActions
             Actor = Cic.ServiceDefaults.Http.PortalAuthentication.UserId(user),
             ActorIsStaff = Cic.ServiceDefaults.Http.PortalAuthentication.IsStaff(user),
             At = at,
+            AuthorizationId = authorizationId,
         });
 }

@@ -20,7 +20,8 @@ public enum BillingRight
 }
 
 /// <summary>
-/// Staff may do anything (the seed's "add it on their behalf"). A customer user may read the billing
+/// Staff may do anything, but act on payment methods only under the customer's staff authorization
+/// (<see cref="PaymentMethods.StaffAuthorizationEndpoints"/>). A customer user may read the billing
 /// of the accounts they are a member of, and of the companies of an organization they are a member
 /// of; owners and billing members manage it.
 /// </summary>

@@ -53,6 +53,10 @@ namespace Cic.Billing.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("at");
 
+                    b.Property<Guid?>("AuthorizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("authorization_id");
+
                     b.Property<string>("Subject")
                         .HasMaxLength(255)
                         .HasColumnType("character varying(255)")
@@ -60,6 +64,9 @@ namespace Cic.Billing.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_account_actions");
+
+                    b.HasIndex("AuthorizationId")
+                        .HasDatabaseName("ix_account_actions_authorization_id");
 
                     b.HasIndex("AccountId", "At")
                         .HasDatabaseName("ix_account_actions_account_id_at");
@@ -597,6 +604,49 @@ namespace Cic.Billing.Migrations
                         .HasDatabaseName("ix_card_setups_payment_method_id");
 
                     b.ToTable("card_setups", (string)null);
+                });
+
+            modelBuilder.Entity("Cic.Billing.PaymentMethods.StaffAuthorization", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("AccountId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("account_id");
+
+                    b.Property<DateTimeOffset?>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<DateTimeOffset>("GrantedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("granted_at");
+
+                    b.Property<string>("GrantedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("granted_by");
+
+                    b.Property<DateTimeOffset?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("revoked_at");
+
+                    b.Property<string>("RevokedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("revoked_by");
+
+                    b.HasKey("Id")
+                        .HasName("pk_staff_authorizations");
+
+                    b.HasIndex("AccountId", "GrantedAt")
+                        .HasDatabaseName("ix_staff_authorizations_account_id_granted_at");
+
+                    b.ToTable("staff_authorizations", (string)null);
                 });
 
             modelBuilder.Entity("Cic.Billing.UsagePush.MeterPush", b =>

@@ -49,18 +49,19 @@ public static class PaymentMethodEndpoints
         cards.MapPost("/setup", StartSetup)
             .WithName("StartAddingCard")
             .WithSummary("Start adding a card: a SetupIntent for Stripe's card form")
-            .WithDescription("Creates the account's Stripe customer the first time (never by hand), then a SetupIntent for off-session use. The portal passes the client secret and the publishable key to Stripe.js; the card is listed once Stripe reports it. Staff may do this on a customer's behalf; it is recorded.")
+            .WithDescription("Creates the account's Stripe customer the first time (never by hand), then a SetupIntent for off-session use. The portal passes the client secret and the publishable key to Stripe.js; the card is listed once Stripe reports it. Staff may do this on a customer's behalf only under a current staff authorization of the account (else 403); the action records it.")
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
         cards.MapPost("/{paymentMethodId}/default", MakeDefault)
             .WithName("MakeCardDefault")
             .WithSummary("Make a card the one Stripe charges for new invoices")
+            .WithDescription("Staff need a current staff authorization of the account (else 403); the action records it.")
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
         cards.MapDelete("/{paymentMethodId}", Remove)
             .WithName("RemoveCard")
             .WithSummary("Remove a card from the account")
-            .WithDescription("Removing the default card while other cards remain requires naming the new default (newDefaultPaymentMethodId).")
+            .WithDescription("Removing the default card while other cards remain requires naming the new default (newDefaultPaymentMethodId). Staff need a current staff authorization of the account (else 403); the action records it.")
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
         return app;
@@ -93,9 +94,10 @@ public static class PaymentMethodEndpoints
             return TypedResults.NotFound();
         }
 
-        if (right != BillingRight.Manage)
+        var (refusal, authorizationId) = await StaffAuthorizationEndpoints.CheckCardRightAsync(db, user, found, right, time.GetUtcNow(), "add cards", cancellationToken);
+        if (refusal is not null)
         {
-            return ApiProblems.Forbidden("Only the account's owners and billing members, or staff, add cards.");
+            return refusal;
         }
 
         var account = await customers.EnsureCustomerAsync(accountId, cancellationToken);
@@ -125,7 +127,7 @@ public static class PaymentMethodEndpoints
             RequestedAt = now,
             Status = intent.Status,
         });
-        db.RecordAction(accountId, "card_setup_started", intent.Id, user, now, actionId);
+        db.RecordAction(accountId, "card_setup_started", intent.Id, user, now, actionId, authorizationId);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new CardSetupResponse(intent.Id, intent.ClientSecret, settings.Value.PublishableKey, account.StripeCustomerId!));
     }
@@ -140,9 +142,10 @@ public static class PaymentMethodEndpoints
             return TypedResults.NotFound();
         }
 
-        if (right != BillingRight.Manage)
+        var (refusal, authorizationId) = await StaffAuthorizationEndpoints.CheckCardRightAsync(db, user, account, right, time.GetUtcNow(), "choose the default card", cancellationToken);
+        if (refusal is not null)
         {
-            return ApiProblems.Forbidden("Only the account's owners and billing members, or staff, choose the default card.");
+            return refusal;
         }
 
         var card = await ActiveCardAsync(db, sync, account, paymentMethodId, cancellationToken);
@@ -153,7 +156,7 @@ public static class PaymentMethodEndpoints
 
         await SetDefaultAsync(stripe, account, card.Id, cancellationToken);
         var now = time.GetUtcNow();
-        db.RecordAction(accountId, "default_card_set", card.Id, user, now);
+        db.RecordAction(accountId, "default_card_set", card.Id, user, now, authorizationId: authorizationId);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(Describe(card, account, now));
     }
@@ -168,9 +171,10 @@ public static class PaymentMethodEndpoints
             return TypedResults.NotFound();
         }
 
-        if (right != BillingRight.Manage)
+        var (refusal, authorizationId) = await StaffAuthorizationEndpoints.CheckCardRightAsync(db, user, account, right, time.GetUtcNow(), "remove cards", cancellationToken);
+        if (refusal is not null)
         {
-            return ApiProblems.Forbidden("Only the account's owners and billing members, or staff, remove cards.");
+            return refusal;
         }
 
         var card = await ActiveCardAsync(db, sync, account, paymentMethodId, cancellationToken);
@@ -197,7 +201,7 @@ public static class PaymentMethodEndpoints
         if (newDefault is not null)
         {
             await SetDefaultAsync(stripe, account, newDefault, cancellationToken);
-            db.RecordAction(accountId, "default_card_set", newDefault, user, now);
+            db.RecordAction(accountId, "default_card_set", newDefault, user, now, authorizationId: authorizationId);
         }
 
         await stripe.V1.PaymentMethods.DetachAsync(card.Id, cancellationToken: cancellationToken);
@@ -207,7 +211,7 @@ public static class PaymentMethodEndpoints
             account.DefaultPaymentMethodId = null;
         }
 
-        db.RecordAction(accountId, "card_removed", card.Id, user, now);
+        db.RecordAction(accountId, "card_removed", card.Id, user, now, authorizationId: authorizationId);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.NoContent();
     }

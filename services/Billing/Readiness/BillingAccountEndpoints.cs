@@ -26,7 +26,8 @@ public sealed record BillingAccountResponse(
 public sealed record PayerResponse(AccountKind Kind, Guid Id, string Name, DateTimeOffset Since, bool BilledThrough);
 
 /// <param name="ActorIsStaff">True when staff acted on the customer's behalf.</param>
-public sealed record AccountActionResponse(string Action, string? Subject, string Actor, bool ActorIsStaff, DateTimeOffset At);
+/// <param name="AuthorizationId">For staff's card actions: the customer's staff authorization they acted under.</param>
+public sealed record AccountActionResponse(string Action, string? Subject, string Actor, bool ActorIsStaff, DateTimeOffset At, Guid? AuthorizationId = null);
 
 /// <summary>A reconciliation run: how many accounts have a Stripe customer, and how many of them were re-read in it.</summary>
 public sealed record ReconciliationRun(DateTimeOffset StartedAt, DateTimeOffset FinishedAt, int Customers, int Synced);
@@ -107,7 +108,7 @@ public static class BillingAccountEndpoints
             .Where(a => a.AccountId == accountId)
             .OrderByDescending(a => a.At)
             .Take(query.Limit)
-            .Select(a => new AccountActionResponse(a.Action, a.Subject, a.Actor, a.ActorIsStaff, a.At))
+            .Select(a => new AccountActionResponse(a.Action, a.Subject, a.Actor, a.ActorIsStaff, a.At, a.AuthorizationId))
             .ToListAsync(cancellationToken));
     }
 
@@ -128,6 +129,8 @@ public static class BillingAccountEndpoints
         account = await db.BillingAccounts.AsNoTracking().FirstAsync(a => a.Id == accountId, cancellationToken);
         return TypedResults.Ok(await DescribeAsync(db, account, time.GetUtcNow(), cancellationToken));
     }
+
+    public static AccountActionResponse Describe(AccountAction a) => new(a.Action, a.Subject, a.Actor, a.ActorIsStaff, a.At, a.AuthorizationId);
 
     private static async Task<Results<Ok<ReconciliationRun>, ProblemHttpResult>> SyncAll(
         StripeReconciliation reconciliation, BillingDb db, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using Cic.Contracts;
 using Cic.Contracts.Billing;
+using Cic.Contracts.Usage;
 using Cic.ServiceDefaults.Messaging;
 using MassTransit;
 
@@ -41,6 +42,26 @@ public sealed class PaymentRetryFailedConsumer(Notifier notifier) : IConsumer<Pa
     public Task Consume(ConsumeContext<PaymentRetryFailed> context) => notifier.NotifyAsync(
         context.Message.BillingAccountKind, Checked.Account(context.Message.BillingAccountId),
         account => notifier.Notices.PaymentRetryFailed(context.Message, account), context.CancellationToken);
+}
+
+/// <summary>Usage's unusual-usage anomalies, told to the company's owners and billing members like a billing event.</summary>
+public sealed class UnusualUsageDetectedConsumer(Notifier notifier) : IConsumer<UnusualUsageDetected>
+{
+    public Task Consume(ConsumeContext<UnusualUsageDetected> context)
+    {
+        var anomaly = context.Message;
+        if (anomaly.CompanyId == Guid.Empty)
+        {
+            throw new InvalidMessageException("companyId: the event names no company.");
+        }
+
+        if (anomaly.Direction is not ("spike" or "drop"))
+        {
+            throw new InvalidMessageException($"direction: '{anomaly.Direction}' is neither spike nor drop.");
+        }
+
+        return notifier.NotifyAsync(AccountKind.Company, anomaly.CompanyId, company => notifier.Notices.UnusualUsage(anomaly, company), context.CancellationToken);
+    }
 }
 
 internal static class Checked

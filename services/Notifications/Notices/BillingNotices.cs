@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Text;
 using Cic.Contracts;
 using Cic.Contracts.Billing;
+using Cic.Contracts.Usage;
 using Cic.Notifications.Settings;
 using Microsoft.Extensions.Options;
 using static Cic.Notifications.Notices.Wording;
@@ -114,6 +116,29 @@ public sealed class BillingNotices(IOptions<PortalOptions> portal)
             $"{amount} is still owed{(reason is null ? "" : $" ({reason})")}. {next} Add a new card or pay the invoice.",
             e.HostedInvoiceUrl ?? PaymentMethodsPage(e.BillingAccountKind, e.BillingAccountId),
             $"Payment failed: invoice {e.InvoiceNumber} for {account} ({amount})",
+            text.ToString());
+    }
+
+    public Notice UnusualUsage(UnusualUsageDetected e, string company)
+    {
+        var spike = e.Direction == "spike";
+        var hour = $"{e.WindowStart.UtcDateTime:HH:mm}–{e.WindowEnd.UtcDateTime:HH:mm} UTC on {Day(e.WindowStart)}";
+        var change = spike ? "far more" : "far fewer";
+        var figures = string.Create(CultureInfo.InvariantCulture, $"{e.CallCount:N0} calls, against a usual {e.UsualCallsPerHour:N0} per hour over the previous {e.BaselineHours} hours");
+        var meaning = spike
+            ? "If this is not expected, something upstream may be sending calls twice or in a loop; every call handled is billed."
+            : "If this is not expected, calls may not be reaching CIC; check the systems that handle them.";
+        var link = Page(AccountKind.Company, e.CompanyId, "usage");
+        var text = new StringBuilder()
+            .AppendLine($"CIC handled {change} calls than usual for {company} between {hour}: {figures}.")
+            .AppendLine(meaning)
+            .AppendLine()
+            .AppendLine(link is null ? "You can see the usage in the CIC portal, under Usage." : $"See the usage: {link}");
+        return new Notice(e.EventId, e.OccurredAt, NotificationType.UnusualUsage, AccountKind.Company, e.CompanyId, company,
+            $"Unusual usage for {company}: {(spike ? "a spike" : "a drop")} in calls",
+            $"{hour}: {figures}.",
+            link,
+            $"Unusual usage: {(spike ? "a spike" : "a drop")} in calls for {company}",
             text.ToString());
     }
 

@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Cic.Notifications.Settings;
 
-/// <summary>The billing notifications customers get (the seed's list). Each can be switched per user and channel.</summary>
+/// <summary>The billing notifications customers get (the seed's list, and unusual usage). Each can be switched per user and channel.</summary>
 public enum NotificationType
 {
     InvoiceIssued,
@@ -10,6 +10,9 @@ public enum NotificationType
     PaymentMethodExpired,
     PaymentRetrySucceeded,
     PaymentRetryFailed,
+
+    /// <summary>A company's hourly calls jumped far above or dropped far below its recent pattern (Usage's UnusualUsageDetected).</summary>
+    UnusualUsage,
 }
 
 /// <summary>Where a notification reaches the user.</summary>
@@ -35,6 +38,7 @@ public static class NotificationCatalog
         [NotificationType.PaymentMethodExpired] = "payment-method-expired",
         [NotificationType.PaymentRetrySucceeded] = "payment-retry-succeeded",
         [NotificationType.PaymentRetryFailed] = "payment-retry-failed",
+        [NotificationType.UnusualUsage] = "unusual-usage",
     };
 
     private static readonly Dictionary<Channel, string> ChannelNames = new()

@@ -25,6 +25,9 @@ public sealed class Call
 
     public long DurationMs { get; init; }
 
+    /// <summary>The call's number in its source's own count, when the producer numbers its calls.</summary>
+    public long? Sequence { get; init; }
+
     /// <summary>When the platform first stored the call.</summary>
     public DateTimeOffset ReceivedAt { get; init; }
 }

@@ -20,15 +20,19 @@ public sealed class CallRecorder(UsageDb db, TimeProvider time)
     // retries a deadlock: the statement is idempotent.)
     private const string Sql = """
         WITH inserted AS (
-            INSERT INTO calls (source_system, call_id, company_id, handled_at, duration_ms, received_at)
-            SELECT source_system, call_id, company_id, handled_at, duration_ms, $6
-            FROM unnest($1::text[], $2::text[], $3::uuid[], $4::timestamptz[], $5::bigint[])
-                AS offered (source_system, call_id, company_id, handled_at, duration_ms)
+            INSERT INTO calls (source_system, call_id, company_id, handled_at, duration_ms, sequence, received_at)
+            SELECT source_system, call_id, company_id, handled_at, duration_ms, sequence, $6
+            FROM unnest($1::text[], $2::text[], $3::uuid[], $4::timestamptz[], $5::bigint[], $7::bigint[])
+                AS offered (source_system, call_id, company_id, handled_at, duration_ms, sequence)
             ON CONFLICT (source_system, call_id) DO NOTHING
-            RETURNING company_id, handled_at
+            RETURNING source_system, company_id, handled_at, sequence
+        ), sequenced AS (
+            -- Numbered calls stored for the first time, queued for the gap tracker (nothing for unnumbered ones).
+            INSERT INTO sequence_arrivals (source_system, sequence, handled_at)
+            SELECT source_system, sequence, handled_at FROM inserted WHERE sequence IS NOT NULL
         ), counted AS (
             INSERT INTO usage_windows (company_id, window_start, call_count, revision, trace_parent)
-            SELECT company_id, date_bin('1 hour', handled_at, TIMESTAMPTZ '2000-01-01 00:00:00+00'), count(*), 0, $7
+            SELECT company_id, date_bin('1 hour', handled_at, TIMESTAMPTZ '2000-01-01 00:00:00+00'), count(*), 0, $8
             FROM inserted
             GROUP BY 1, 2
             ORDER BY 1, 2
@@ -48,6 +52,7 @@ public sealed class CallRecorder(UsageDb db, TimeProvider time)
         var companies = new Guid[offered.Length];
         var handledAt = new DateTime[offered.Length];
         var durations = new long[offered.Length];
+        var sequences = new long?[offered.Length];
         for (var i = 0; i < offered.Length; i++)
         {
             var call = offered[i];
@@ -56,6 +61,7 @@ public sealed class CallRecorder(UsageDb db, TimeProvider time)
             companies[i] = call.CompanyId;
             handledAt[i] = call.HandledAt.UtcDateTime;
             durations[i] = call.DurationMs;
+            sequences[i] = call.Sequence;
         }
 
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
@@ -72,7 +78,8 @@ public sealed class CallRecorder(UsageDb db, TimeProvider time)
                     new NpgsqlParameter<DateTime[]> { TypedValue = handledAt, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz },
                     new NpgsqlParameter<long[]> { TypedValue = durations },
                     new NpgsqlParameter<DateTime> { TypedValue = time.GetUtcNow().UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
-                    // The storing batch's trace, which the windows' next UsageTallied continues.
+                    new NpgsqlParameter<long?[]> { TypedValue = sequences, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint },
+                    // $8: the storing batch's trace, which the windows' next UsageTallied continues.
                     new NpgsqlParameter { Value = (object?)Activity.Current?.Id ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
                 },
             };

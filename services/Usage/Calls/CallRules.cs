@@ -54,9 +54,14 @@ public static class CallRules
             return $"DurationMs is negative ({which})";
         }
 
+        if (call.Sequence < 0)
+        {
+            return $"Sequence is negative ({which})";
+        }
+
         return null;
     }
 
     public static HandledCall ToHandledCall(this CallHandled message) =>
-        new(message.SourceSystem, message.CallId, message.CompanyId, message.HandledAt, message.DurationMs);
+        new(message.SourceSystem, message.CallId, message.CompanyId, message.HandledAt, message.DurationMs, message.Sequence);
 }

@@ -113,6 +113,66 @@ namespace Cic.Usage.Migrations
                     b.ToTable("outbox_messages", (string)null);
                 });
 
+            modelBuilder.Entity("Cic.Usage.Anomalies.UsageAnomaly", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<int>("BaselineHours")
+                        .HasColumnType("integer")
+                        .HasColumnName("baseline_hours");
+
+                    b.Property<long>("CallCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("call_count");
+
+                    b.Property<DateTimeOffset?>("ClosedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("closed_at");
+
+                    b.Property<string>("ClosedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("closed_by");
+
+                    b.Property<Guid>("CompanyId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("company_id");
+
+                    b.Property<DateTimeOffset>("DetectedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("detected_at");
+
+                    b.Property<string>("Direction")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasColumnName("direction");
+
+                    b.Property<double>("UsualCallsPerHour")
+                        .HasColumnType("double precision")
+                        .HasColumnName("usual_calls_per_hour");
+
+                    b.Property<DateTimeOffset>("WindowStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("window_start");
+
+                    b.HasKey("Id")
+                        .HasName("pk_usage_anomalies");
+
+                    b.HasIndex("DetectedAt")
+                        .HasDatabaseName("ix_usage_anomalies_open")
+                        .HasFilter("closed_at IS NULL");
+
+                    b.HasIndex("CompanyId", "WindowStart")
+                        .IsUnique()
+                        .HasDatabaseName("ix_usage_anomalies_company_id_window_start");
+
+                    b.ToTable("usage_anomalies", (string)null);
+                });
+
             modelBuilder.Entity("Cic.Usage.Calls.Call", b =>
                 {
                     b.Property<string>("SourceSystem")
@@ -142,6 +202,10 @@ namespace Cic.Usage.Migrations
                     b.Property<DateTimeOffset>("ReceivedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("received_at");
+
+                    b.Property<long?>("Sequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sequence");
 
                     b.HasKey("SourceSystem", "CallId")
                         .HasName("pk_calls");
@@ -228,6 +292,114 @@ namespace Cic.Usage.Migrations
                         .HasName("pk_organization_companies");
 
                     b.ToTable("organization_companies", (string)null);
+                });
+
+            modelBuilder.Entity("Cic.Usage.Sequences.SequenceArrival", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("HandledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("handled_at");
+
+                    b.Property<long>("Sequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sequence");
+
+                    b.Property<string>("SourceSystem")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("source_system")
+                        .UseCollation("C");
+
+                    b.HasKey("Id")
+                        .HasName("pk_sequence_arrivals");
+
+                    b.ToTable("sequence_arrivals", (string)null);
+                });
+
+            modelBuilder.Entity("Cic.Usage.Sequences.SequenceGap", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("AfterHandledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("after_handled_at");
+
+                    b.Property<DateTimeOffset>("BeforeHandledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("before_handled_at");
+
+                    b.Property<DateTimeOffset?>("ClosedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("closed_at");
+
+                    b.Property<long>("FirstMissing")
+                        .HasColumnType("bigint")
+                        .HasColumnName("first_missing");
+
+                    b.Property<long>("LastMissing")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_missing");
+
+                    b.Property<DateTimeOffset>("OpenedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("opened_at");
+
+                    b.Property<string>("SourceSystem")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("source_system")
+                        .UseCollation("C");
+
+                    b.HasKey("Id")
+                        .HasName("pk_sequence_gaps");
+
+                    b.HasIndex("SourceSystem", "FirstMissing")
+                        .HasDatabaseName("ix_sequence_gaps_open")
+                        .HasFilter("closed_at IS NULL");
+
+                    b.ToTable("sequence_gaps", (string)null);
+                });
+
+            modelBuilder.Entity("Cic.Usage.Sequences.SequenceSource", b =>
+                {
+                    b.Property<string>("SourceSystem")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("source_system")
+                        .UseCollation("C");
+
+                    b.Property<long>("HighestSeen")
+                        .HasColumnType("bigint")
+                        .HasColumnName("highest_seen");
+
+                    b.Property<DateTimeOffset>("HighestSeenHandledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("highest_seen_handled_at");
+
+                    b.Property<long>("LowestSeen")
+                        .HasColumnType("bigint")
+                        .HasColumnName("lowest_seen");
+
+                    b.Property<DateTimeOffset>("LowestSeenHandledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lowest_seen_handled_at");
+
+                    b.HasKey("SourceSystem")
+                        .HasName("pk_sequence_sources");
+
+                    b.ToTable("sequence_sources", (string)null);
                 });
 
             modelBuilder.Entity("Cic.Usage.Tallies.UsageWindow", b =>

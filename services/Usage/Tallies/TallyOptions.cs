@@ -23,6 +23,7 @@ public static class TallyPublishing
     public static IServiceCollection AddTallyPublishing(this IServiceCollection services)
     {
         services.AddOptions<TallyOptions>().BindConfiguration(TallyOptions.Section);
+        services.AddOptions<Anomalies.UsageAnomalyOptions>().BindConfiguration(Anomalies.UsageAnomalyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddHostedService<TallyPublisher>();
         return services;
     }

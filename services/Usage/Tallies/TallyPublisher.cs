@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Cic.Contracts.Usage;
+using Cic.Usage.Anomalies;
 using Cic.ServiceDefaults.Messaging;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -19,6 +20,7 @@ namespace Cic.Usage.Tallies;
 public sealed partial class TallyPublisher(
     IServiceScopeFactory scopes,
     IOptions<TallyOptions> options,
+    IOptions<UsageAnomalyOptions> anomalies,
     TimeProvider time,
     ILogger<TallyPublisher> log) : BackgroundService
 {
@@ -86,18 +88,27 @@ public sealed partial class TallyPublisher(
                 window.Revision));
         }
 
+        // The same transaction judges the hours for unusual usage, so each is judged as it is published.
+        var unusual = await UnusualUsage.DetectAsync(db, due, now, anomalies.Value, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         LogPublished(due.Count);
+        if (unusual > 0)
+        {
+            LogUnusual(unusual);
+        }
         return due.Count;
     }
 
     internal static readonly ActivitySource Activities = new("Cic.Usage.Tallies");
 
     /// <summary>The same (company, window, revision) always gets the same event id, so a repeat is recognisable downstream.</summary>
-    internal static Guid EventIdOf(UsageWindow window)
+    internal static Guid EventIdOf(UsageWindow window) =>
+        IdFrom($"usage-tallied:{window.CompanyId:N}:{window.WindowStart.UtcTicks}:{window.Revision}");
+
+    /// <summary>A deterministic id for a name: what happens once gets one id however often it is computed.</summary>
+    internal static Guid IdFrom(string name)
     {
-        var name = $"usage-tallied:{window.CompanyId:N}:{window.WindowStart.UtcTicks}:{window.Revision}";
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(name));
         var bytes = hash.AsSpan(0, 16);
         // RFC 9562 version 8 (custom), variant 10.
@@ -108,6 +119,9 @@ public sealed partial class TallyPublisher(
 
     [LoggerMessage(LogLevel.Information, "Published the tallies of {Windows} usage windows")]
     private partial void LogPublished(int windows);
+
+    [LoggerMessage(LogLevel.Information, "Detected {Anomalies} hours of unusual usage")]
+    private partial void LogUnusual(int anomalies);
 
     [LoggerMessage(LogLevel.Warning, "Publishing tallies failed; trying again at the next interval")]
     private partial void LogPassFailed(Exception e);

@@ -176,6 +176,10 @@ public sealed class BillingApi(HttpClient http) : ServiceApi(http)
     public Task<Card> MakeDefaultAsync(Guid accountId, string paymentMethodId, CancellationToken cancellationToken = default) =>
         PostAsync<Card>($"/billing-accounts/{accountId}/payment-methods/{paymentMethodId}/default", null, cancellationToken);
 
+    /// <summary>An owner or billing member lets CIC staff manage the account's cards on its behalf.</summary>
+    public Task<StaffAuthorization> AuthorizeStaffAsync(Guid accountId, DateTimeOffset? expiresAt = null, CancellationToken cancellationToken = default) =>
+        PostAsync<StaffAuthorization>($"/billing-accounts/{accountId}/staff-authorizations", new { expiresAt }, cancellationToken);
+
     public Task<Readiness> ReadinessAsync(Guid accountId, CancellationToken cancellationToken = default) =>
         GetAsync<Readiness>($"/billing-accounts/{accountId}/readiness", cancellationToken);
 

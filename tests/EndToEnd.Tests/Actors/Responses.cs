@@ -25,6 +25,8 @@ public sealed record Card(
     string Id, string Brand, string Last4, int ExpMonth, int ExpYear, bool IsDefault, bool Expired, bool ExpiresBeforeNextCycle,
     DateTimeOffset CreatedAt, string? AddedBy, bool AddedByStaff);
 
+public sealed record StaffAuthorization(Guid Id, Guid AccountId, string GrantedBy, DateTimeOffset GrantedAt, DateTimeOffset? ExpiresAt, bool Current);
+
 public sealed record ReadinessProblem(string Code, string Message);
 
 public sealed record Readiness(

@@ -76,6 +76,7 @@ public sealed class FailingBillingStory(RunningPlatform platform, MonthEnd month
         Assert.Empty(await Story.PlainMember.NotificationsAsync("invoice-past-due"));
 
         // "Identify the affected company… add it on their behalf if they've authorized you to."
+        await Story.Owner.Portal.Billing.AuthorizeStaffAsync(Story.Company.Id, cancellationToken: Ct);
         var newCard = await platform.Staff.AddCardAsync(platform.Stripe, Story.Company.Id, "pm_card_mastercard", Ct);
         Assert.Equal(("staff-sam", true), (newCard.AddedBy, newCard.AddedByStaff));
         await staff.MakeDefaultAsync(Story.Company.Id, newCard.Id, Ct);

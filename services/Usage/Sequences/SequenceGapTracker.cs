@@ -1,0 +1,274 @@
+using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.Metrics;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Cic.Usage.Sequences;
+
+/// <summary>Settings of the sequence-gap tracker, from the <c>Usage:Sequences</c> section.</summary>
+public sealed class SequenceOptions
+{
+    public const string Section = "Usage:Sequences";
+
+    /// <summary>How long a gap must have stayed open before it is listed and counted: calls travel on several queues and arrive slightly out of order.</summary>
+    public TimeSpan SettleDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often the tracker reads the sequence numbers of newly stored calls.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Sequence numbers read per transaction.</summary>
+    [Range(1, 1_000_000)]
+    public int BatchSize { get; set; } = 100_000;
+}
+
+/// <summary>
+/// Folds the sequence numbers of newly stored calls into each source's ranges: one instance at a time
+/// (a transaction-scoped advisory lock), reading the queued numbers already compressed into runs of
+/// consecutive numbers by the database, so the work per pass grows with the number of runs, not calls.
+/// </summary>
+public sealed partial class SequenceGapTracker(
+    IServiceScopeFactory scopes,
+    IOptions<SequenceOptions> options,
+    TimeProvider time,
+    IMeterFactory meters,
+    ILogger<SequenceGapTracker> log) : BackgroundService
+{
+    // Consecutive numbers of a source form one run: number − dense_rank is constant along a run.
+    private const string TakeRuns = """
+        WITH taken AS (
+            DELETE FROM sequence_arrivals
+            WHERE id IN (SELECT id FROM sequence_arrivals ORDER BY id LIMIT @batch)
+            RETURNING source_system, sequence, handled_at
+        ), numbered AS (
+            SELECT source_system, sequence, handled_at,
+                   sequence - dense_rank() OVER (PARTITION BY source_system ORDER BY sequence) AS run
+            FROM taken
+        )
+        SELECT source_system, min(sequence), max(sequence),
+               (array_agg(handled_at ORDER BY sequence))[1], (array_agg(handled_at ORDER BY sequence DESC))[1], count(*)
+        FROM numbered
+        GROUP BY source_system, run
+        ORDER BY source_system, min(sequence)
+        """;
+
+    private long _missing;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // The meter belongs to the factory, which keeps the gauge observed for the service's lifetime.
+        meters.Create(Calls.CallIngestionMetrics.Name).CreateObservableGauge(
+            "cic.usage.calls.missing", () => Interlocked.Read(ref _missing), "{call}",
+            "Calls whose sequence numbers were never seen, in gaps open longer than the settle delay");
+        using var timer = new PeriodicTimer(options.Value.Interval, time);
+        do
+        {
+            try
+            {
+                while (await TrackAsync(stoppingToken) == options.Value.BatchSize)
+                {
+                }
+
+                await CountMissingAsync(stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogPassFailed(e);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>One pass: returns how many sequence numbers were read (0 when another instance holds the lock).</summary>
+    public async Task<int> TrackAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<UsageDb>();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        var npgsqlTransaction = (NpgsqlTransaction)transaction.GetDbTransaction();
+        await using (var take = new NpgsqlCommand("SELECT pg_try_advisory_xact_lock(hashtextextended('cic-usage-sequence-gaps', 0))", connection, npgsqlTransaction))
+        {
+            if (!(bool)(await take.ExecuteScalarAsync(cancellationToken))!)
+            {
+                return 0;
+            }
+        }
+
+        var runs = new List<SequenceRun>();
+        var numbers = 0;
+        await using (var command = new NpgsqlCommand(TakeRuns, connection, npgsqlTransaction))
+        {
+            command.Parameters.AddWithValue("batch", options.Value.BatchSize);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                runs.Add(new SequenceRun(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2),
+                    reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(4)));
+                numbers += (int)reader.GetInt64(5);
+            }
+        }
+
+        if (runs.Count == 0)
+        {
+            return 0;
+        }
+
+        var sources = runs.Select(r => r.SourceSystem).Distinct().ToList();
+        var known = await db.SequenceSources.Where(s => sources.Contains(s.SourceSystem)).ToDictionaryAsync(s => s.SourceSystem, StringComparer.Ordinal, cancellationToken);
+        var open = (await db.SequenceGaps.Where(g => sources.Contains(g.SourceSystem) && g.ClosedAt == null).ToListAsync(cancellationToken))
+            .ToLookup(g => g.SourceSystem, StringComparer.Ordinal);
+        var now = time.GetUtcNow();
+        foreach (var perSource in runs.GroupBy(r => r.SourceSystem, StringComparer.Ordinal))
+        {
+            if (!known.TryGetValue(perSource.Key, out var source))
+            {
+                // The first number seen from a source is where its sequence starts for the platform.
+                var first = perSource.First();
+                source = new SequenceSource
+                {
+                    SourceSystem = perSource.Key,
+                    LowestSeen = first.First,
+                    LowestSeenHandledAt = first.FirstHandledAt,
+                    HighestSeen = first.First - 1,
+                    HighestSeenHandledAt = first.FirstHandledAt,
+                };
+                db.SequenceSources.Add(source);
+            }
+
+            var gaps = open[perSource.Key].ToList();
+            foreach (var run in perSource)
+            {
+                SequenceRanges.Apply(source, gaps, run, now, db.SequenceGaps.Add);
+            }
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return numbers;
+    }
+
+    private async Task CountMissingAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<UsageDb>();
+        var settledBefore = time.GetUtcNow() - options.Value.SettleDelay;
+        var missing = await db.SequenceGaps
+            .Where(g => g.ClosedAt == null && g.OpenedAt <= settledBefore)
+            .SumAsync(g => g.LastMissing - g.FirstMissing + 1, cancellationToken);
+        Interlocked.Exchange(ref _missing, missing);
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Tracking sequence gaps failed; trying again at the next interval")]
+    private partial void LogPassFailed(Exception e);
+}
+
+public static class SequenceGapTracking
+{
+    public static IServiceCollection AddSequenceGapTracking(this IServiceCollection services)
+    {
+        services.AddOptions<SequenceOptions>().BindConfiguration(SequenceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHostedService<SequenceGapTracker>();
+        return services;
+    }
+}
+
+/// <summary>Consecutive sequence numbers of one source stored in one pass, with the handling times of its ends.</summary>
+public sealed record SequenceRun(string SourceSystem, long First, long Last, DateTimeOffset FirstHandledAt, DateTimeOffset LastHandledAt);
+
+/// <summary>How a run of numbers changes a source's highest number and its open gaps (no server needed).</summary>
+public static class SequenceRanges
+{
+    public static void Apply(SequenceSource source, List<SequenceGap> openGaps, SequenceRun run, DateTimeOffset now, Func<SequenceGap, object> add)
+    {
+        // Below the lowest number seen: a gap between the run and the lowest, unless they touch.
+        if (run.First < source.LowestSeen)
+        {
+            if (run.Last < source.LowestSeen - 1)
+            {
+                Open(source.SourceSystem, run.Last + 1, source.LowestSeen - 1, run.LastHandledAt, source.LowestSeenHandledAt, now, openGaps, add);
+            }
+
+            source.LowestSeen = run.First;
+            source.LowestSeenHandledAt = run.FirstHandledAt;
+        }
+
+        // Between the lowest and the highest: late calls filling gaps.
+        var fillFrom = Math.Max(run.First, source.LowestSeen);
+        var fillTo = Math.Min(run.Last, source.HighestSeen);
+        if (fillFrom <= fillTo)
+        {
+            Fill(openGaps, run with { First = fillFrom }, fillTo, now, add);
+        }
+
+        // Above the highest number seen: a gap between the highest and the run, unless they touch.
+        if (run.Last > source.HighestSeen)
+        {
+            if (run.First > source.HighestSeen + 1)
+            {
+                Open(source.SourceSystem, source.HighestSeen + 1, run.First - 1, source.HighestSeenHandledAt, run.FirstHandledAt, now, openGaps, add);
+            }
+
+            source.HighestSeen = run.Last;
+            source.HighestSeenHandledAt = run.LastHandledAt;
+        }
+    }
+
+    private static void Open(string sourceSystem, long first, long last, DateTimeOffset before, DateTimeOffset after, DateTimeOffset now, List<SequenceGap> openGaps, Func<SequenceGap, object> add)
+    {
+        var gap = new SequenceGap
+        {
+            Id = Guid.CreateVersion7(now),
+            SourceSystem = sourceSystem,
+            FirstMissing = first,
+            LastMissing = last,
+            BeforeHandledAt = before,
+            AfterHandledAt = after,
+            OpenedAt = now,
+        };
+        openGaps.Add(gap);
+        add(gap);
+    }
+
+    private static void Fill(List<SequenceGap> openGaps, SequenceRun run, long last, DateTimeOffset now, Func<SequenceGap, object> add)
+    {
+        foreach (var gap in openGaps.Where(g => g.ClosedAt is null && g.FirstMissing <= last && g.LastMissing >= run.First).ToList())
+        {
+            var leftRemains = gap.FirstMissing < run.First;
+            var rightRemains = gap.LastMissing > last;
+            if (!leftRemains && !rightRemains)
+            {
+                gap.ClosedAt = now;
+            }
+            else if (leftRemains && rightRemains)
+            {
+                // The run arrived inside the gap: the part after it becomes a gap of its own, as old as the first.
+                var right = new SequenceGap
+                {
+                    Id = Guid.CreateVersion7(now),
+                    SourceSystem = gap.SourceSystem,
+                    FirstMissing = last + 1,
+                    LastMissing = gap.LastMissing,
+                    BeforeHandledAt = run.LastHandledAt,
+                    AfterHandledAt = gap.AfterHandledAt,
+                    OpenedAt = gap.OpenedAt,
+                };
+                openGaps.Add(right);
+                add(right);
+                gap.LastMissing = run.First - 1;
+                gap.AfterHandledAt = run.FirstHandledAt;
+            }
+            else if (leftRemains)
+            {
+                gap.LastMissing = run.First - 1;
+                gap.AfterHandledAt = run.FirstHandledAt;
+            }
+            else
+            {
+                gap.FirstMissing = last + 1;
+                gap.BeforeHandledAt = run.LastHandledAt;
+            }
+        }
+    }
+}
