@@ -26,7 +26,7 @@ internal static class LocalServers
 
         var postgresServer = $"Host=127.0.0.1;Port={Port(settings.PostgresPort)};{PostgresCredentials}";
         var postgres = builder.AddExecutable(ResourceNames.Postgres, Path.Combine(scripts, "postgres-server.sh"), root,
-                "run", PostgresDirectory(data, root), Port(settings.PostgresPort))
+                "run", Path.Combine(data, "postgres"), Port(settings.PostgresPort))
             .WithEndpoint(name: "tcp", port: settings.PostgresPort, targetPort: settings.PostgresPort, scheme: "tcp", isProxied: false)
             .WithHealthCheck(AddCheck(builder, ResourceNames.Postgres, cancellationToken => PostgresAnswersAsync(postgresServer + ";Database=postgres", cancellationToken)));
         var databases = ResourceNames.Databases.ToDictionary(
@@ -51,40 +51,6 @@ internal static class LocalServers
             .WithHealthCheck(AddCheck(builder, ResourceNames.Mail, cancellationToken => SmtpAnswersAsync(settings.SmtpPort, cancellationToken)));
 
         return new PlatformServers(databases, messaging, [postgres, rabbit, mail], mail.GetEndpoint("smtp"));
-    }
-
-    /// <summary>
-    /// PostgreSQL runs as the <c>postgres</c> user when we are root, which must be able to enter its folder: a
-    /// checkout it cannot reach (say under /root) keeps the cluster in a folder of its own under /var/tmp, as servers.sh does.
-    /// </summary>
-    private static string PostgresDirectory(string data, string root)
-    {
-        var folder = Path.Combine(data, "postgres");
-        if (Environment.UserName != "root" || PostgresUserCanReach(data))
-        {
-            return folder;
-        }
-
-        // The same folder as servers.sh's (md5sum of the checkout's path): a name, not a secret.
-#pragma warning disable CA5351
-        var hash = Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(root)))[..12];
-#pragma warning restore CA5351
-        return $"/var/tmp/cic-postgres-{hash}";
-    }
-
-    private static bool PostgresUserCanReach(string folder)
-    {
-        Directory.CreateDirectory(folder);
-        for (var dir = new DirectoryInfo(folder); dir is not null; dir = dir.Parent)
-        {
-            // Every folder on the way must let others through (the postgres user owns none of them).
-            if ((dir.UnixFileMode & UnixFileMode.OtherExecute) == 0)
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     private static string AddCheck(IDistributedApplicationBuilder builder, string resource, Func<CancellationToken, Task<bool>> answers)

@@ -3,13 +3,13 @@
 # folder: what the AppHost runs as a local executable (and servers.sh starts in the background).
 # Run as root it runs the server as the 'postgres' user, which PostgreSQL requires.
 #
-#   postgres-server.sh init <dir> <port>   create the cluster in <dir>/data (user cic, password cic-local) unless there
+#   postgres-server.sh dir  <dir>          the folder the cluster of <dir> really lives in (see cluster_dir)
+#   postgres-server.sh init <dir> <port>   create the cluster (user cic, password cic-local) unless there
 #   postgres-server.sh run  <dir> <port>   init, then run in the foreground until SIGTERM or SIGINT
 set -euo pipefail
 
-cmd=${1:?usage: postgres-server.sh init|run <dir> <port>}
+cmd=${1:?usage: postgres-server.sh dir|init|run <dir> [port]}
 dir=${2:?data folder}
-port=${3:?port}
 user=cic
 password=cic-local
 
@@ -26,12 +26,23 @@ as_postgres() {
   if [ "$(id -u)" = 0 ]; then setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"; else "$@"; fi
 }
 
+# PostgreSQL refuses to run as root, so as root it runs as 'postgres', which must be able to reach its folder. A
+# folder it cannot reach (a checkout under /root, say) gets one of its own under /var/tmp instead, named after the
+# folder, so two folders (./cic test's and an end-to-end run's) never share a cluster.
+cluster_dir() {
+  if [ "$(id -u)" = 0 ]; then
+    mkdir -p "$(dirname "$dir")"
+    if ! as_postgres test -x "$(dirname "$dir")"; then
+      echo "/var/tmp/cic-postgres-$(echo -n "$dir" | md5sum | cut -c1-12)"
+      return
+    fi
+  fi
+  echo "$dir"
+}
+
 init() {
   mkdir -p "$dir"
-  if [ "$(id -u)" = 0 ]; then
-    chown postgres: "$dir"
-    as_postgres test -x "$dir" || { echo "the postgres user cannot enter $dir; choose a data folder it can reach" >&2; exit 1; }
-  fi
+  [ "$(id -u)" = 0 ] && chown postgres: "$dir"
   [ -f "$dir/data/PG_VERSION" ] && return
   local pwfile="$dir/.pw"
   echo "$password" >"$pwfile"
@@ -49,9 +60,13 @@ shared_buffers = 512MB
 CONF
 }
 
+dir=$(cluster_dir)
+
 case "$cmd" in
-  init) init ;;
+  dir)  echo "$dir" ;;
+  init) port=${3:?port}; init ;;
   run)
+    port=${3:?port}
     init
     # SIGTERM is PostgreSQL's "smart" shutdown, which waits for every client to leave: the services' pools
     # keep it waiting until the orchestrator kills it, and the next start must recover. SIGINT is the fast,

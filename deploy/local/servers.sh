@@ -42,16 +42,7 @@ pg_bin() {
 # PostgreSQL refuses to run as root; as root we run it as 'postgres', which must be able to reach
 # the data folder. When the checkout lives somewhere 'postgres' cannot enter (say /root), the data
 # go to a folder of its own under /var/tmp instead.
-pg_dir() {
-  local dir="$data_dir/postgres"
-  if [ "$(id -u)" = 0 ]; then
-    mkdir -p "$data_dir"
-    if ! runuser -u postgres -- test -x "$data_dir"; then
-      dir="/var/tmp/cic-postgres-$(echo -n "$root" | md5sum | cut -c1-12)"
-    fi
-  fi
-  echo "$dir"
-}
+pg_dir() { "$here/postgres-server.sh" dir "$data_dir/postgres"; }
 
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
