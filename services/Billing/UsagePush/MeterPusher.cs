@@ -125,12 +125,16 @@ public sealed partial class MeterPusher(
                 continue;
             }
 
+            // The window and its pushes change payer together: the usage reconciliation, reading between two separate
+            // statements, saw the window's calls as the payer's but its push as nobody's ("accounted in another cycle").
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             await db.UsageWindows
                 .Where(x => x.CompanyId == w.CompanyId && x.WindowStart == w.WindowStart && x.PayerId == null)
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.PayerId, payer), cancellationToken);
             await pushes.ExecuteUpdateAsync(s => s
                 .SetProperty(p => p.PayerId, payer)
                 .SetProperty(p => p.LastError, (string?)null), cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
         }
     }
 
