@@ -1,4 +1,3 @@
-using System.Globalization;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
@@ -80,14 +79,13 @@ public sealed class RunningPlatform : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         Directory.CreateDirectory(LogFolder);
-        var amqpPort = LoopbackPort.Free();
         string[] args =
         [
             // The mail sink's files are what the stories read; containers would keep mail in Mailpit.
             "--Servers:Mode=executables",
             $"--Servers:DataDirectory={ServersFolder}",
             $"--Servers:PostgresPort={LoopbackPort.Free()}",
-            $"--Servers:AmqpPort={amqpPort}",
+            $"--Servers:AmqpPort={LoopbackPort.Free()}",
             $"--Servers:ManagementPort={LoopbackPort.Free()}",
             $"--Servers:DistributionPort={LoopbackPort.Free()}",
             $"--Servers:SmtpPort={LoopbackPort.Free()}",
@@ -142,7 +140,9 @@ public sealed class RunningPlatform : IAsyncLifetime
         Billing = new PlatformResource(_app, "Billing", ResourceNames.Billing);
         Notifications = new PlatformResource(_app, "Notifications", ResourceNames.Notifications);
         Addresses = new ServiceAddresses(Endpoint(ResourceNames.Accounts), Endpoint(ResourceNames.Usage), Endpoint(ResourceNames.Billing), Endpoint(ResourceNames.Notifications));
-        Broker = new Uri($"amqp://cic:cic-local@127.0.0.1:{amqpPort.ToString(CultureInfo.InvariantCulture)}/");
+        // The same connection string the AppHost hands the services.
+        Broker = new Uri(await _app.GetConnectionStringAsync(ResourceNames.Messaging, TestContext.Current.CancellationToken)
+            ?? throw new InvalidOperationException("The AppHost has no messaging connection."));
         Stripe = new StripeSide(Endpoint(ResourceNames.StripeEmulator), StripeSecretKey);
         Staff = new Portal(Addresses, TestTokens.Staff("staff-sam"), "staff-sam");
         var dashboard = await _app.GetDashboardUrlAsync(TestContext.Current.CancellationToken)
