@@ -156,6 +156,51 @@ public sealed class ScenarioTests(EmulatorFixture fixture)
     }
 
     [Fact]
+    public async Task The_invoice_preview_bills_the_usage_so_far_at_the_rate_the_cycle_invoice_then_charges()
+    {
+        var setup = await BillingSetup.CreateAsync(client, unitAmount: 3);
+        await setup.ReportUsageAsync("preview/1", 10, BillingSetup.ClockStart);
+
+        var before = await client.V1.Invoices.CreatePreviewAsync(new InvoiceCreatePreviewOptions { Subscription = setup.Subscription.Id }, cancellationToken: ct);
+        Assert.StartsWith("upcoming_in_", before.Id, StringComparison.Ordinal);
+        Assert.Equal("upcoming", before.BillingReason);
+        Assert.Equal(30, before.AmountDue);
+        Assert.Equal(10, Assert.Single(before.Lines.Data).Quantity);
+        Assert.Equal(BillingSetup.NextMonth, before.PeriodEnd);
+
+        // Finance raises the customer's rate in the dashboard mid-cycle; more calls follow.
+        await fixture.Stripe.ControlAsync($"/_emulator/prices/{setup.Price.Id}/change", [new("unit_amount", "5"), new("customer", setup.Customer.Id)], ct);
+        await setup.AdvanceAsync(BillingSetup.ClockStart.AddDays(3));
+        await setup.ReportUsageAsync("preview/2", 4, BillingSetup.ClockStart.AddDays(3));
+        var after = await client.V1.Invoices.CreatePreviewAsync(new InvoiceCreatePreviewOptions { Customer = setup.Customer.Id }, cancellationToken: ct);
+        Assert.Equal(14 * 5, after.AmountDue);
+
+        // A preview is not an invoice: it is neither listed nor stored.
+        var listed = await client.V1.Invoices.ListAsync(new InvoiceListOptions { Customer = setup.Customer.Id }, cancellationToken: ct);
+        Assert.DoesNotContain(listed.Data, i => i.Id == after.Id);
+        await Assert.ThrowsAsync<StripeException>(() => client.V1.Invoices.GetAsync(after.Id, cancellationToken: ct));
+
+        await setup.AdvanceAsync(BillingSetup.NextMonth.AddHours(2));
+        var invoice = await setup.CycleInvoiceAsync();
+        Assert.Equal(after.Total, invoice.Total);
+        Assert.Equal(after.AmountDue, invoice.AmountPaid);
+    }
+
+    [Fact]
+    public async Task An_invoice_preview_needs_a_live_subscription()
+    {
+        var setup = await BillingSetup.CreateAsync(client);
+        await client.V1.Subscriptions.CancelAsync(setup.Subscription.Id, cancellationToken: ct);
+
+        var none = await Assert.ThrowsAsync<StripeException>(() =>
+            client.V1.Invoices.CreatePreviewAsync(new InvoiceCreatePreviewOptions { Customer = setup.Customer.Id }, cancellationToken: ct));
+        Assert.Equal("invoice_upcoming_none", none.StripeError.Code);
+        var nothing = await Assert.ThrowsAsync<StripeException>(() =>
+            client.V1.Invoices.CreatePreviewAsync(new InvoiceCreatePreviewOptions(), cancellationToken: ct));
+        Assert.Equal("customer", nothing.StripeError.Param);
+    }
+
+    [Fact]
     public async Task A_refund_from_the_dashboard_shows_on_the_invoice_as_a_credit_note()
     {
         var setup = await BillingSetup.CreateAsync(client, unitAmount: 10);

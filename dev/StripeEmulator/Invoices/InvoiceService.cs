@@ -26,10 +26,34 @@ internal sealed class InvoiceService(
 
     public Invoice CreateForSubscription(Subscription subscription, string billingReason, long periodStart, long periodEnd, long now)
     {
+        var invoice = state.Invoices.Add(NewForSubscription(subscription, Ids.New("in"), billingReason, periodStart, periodEnd, now));
+        subscription.LatestInvoice = invoice.Id;
+        return invoice;
+    }
+
+    /// <summary>
+    /// What <c>POST /v1/invoices/create_preview</c> answers: the invoice as it would be issued, never stored, with an
+    /// <c>upcoming_in_</c> id and the customer's credit balance applied as finalization would apply it.
+    /// </summary>
+    public Invoice NewPreview(Subscription subscription, long periodStart, long periodEnd) =>
+        NewForSubscription(subscription, Ids.New("upcoming_in"), "upcoming", periodStart, periodEnd, created: periodEnd);
+
+    /// <summary>Takes a preview's customer credit balance into account without touching the customer.</summary>
+    public void ApplyBalancePreview(Invoice preview)
+    {
+        var balance = state.Customers.Get(preview.Customer).Balance;
+        var applied = balance < 0 ? Math.Min(-balance, preview.Total) : 0;
+        preview.StartingBalance = balance;
+        preview.EndingBalance = balance + applied;
+        preview.AmountDue = preview.Total - applied;
+    }
+
+    private Invoice NewForSubscription(Subscription subscription, string id, string billingReason, long periodStart, long periodEnd, long created)
+    {
         var customer = state.Customers.Get(subscription.Customer);
-        var invoice = state.Invoices.Add(new Invoice
+        return new Invoice
         {
-            Id = Ids.New("in"),
+            Id = id,
             Customer = customer.Id,
             CustomerEmail = customer.Email,
             CustomerName = customer.Name,
@@ -37,12 +61,12 @@ internal sealed class InvoiceService(
             Currency = subscription.Currency,
             BillingReason = billingReason,
             CollectionMethod = subscription.CollectionMethod,
-            Created = now,
+            Created = created,
             PeriodStart = periodStart,
             PeriodEnd = periodEnd,
             Status = "draft",
             AutoAdvance = true,
-            FinalizeAt = now + (long)options.FinalizationGracePeriod.TotalSeconds,
+            FinalizeAt = created + (long)options.FinalizationGracePeriod.TotalSeconds,
             TestClock = subscription.TestClock,
             Parent = new InvoiceParent
             {
@@ -52,9 +76,7 @@ internal sealed class InvoiceService(
                     Metadata = new Dictionary<string, string>(subscription.Metadata, StringComparer.Ordinal),
                 },
             },
-        });
-        subscription.LatestInvoice = invoice.Id;
-        return invoice;
+        };
     }
 
     /// <summary>A line billing the usage a metered item's meter recorded for the customer in [start, end).</summary>

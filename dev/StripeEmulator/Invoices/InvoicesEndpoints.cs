@@ -3,6 +3,7 @@ using Cic.StripeEmulator.Events;
 using Cic.StripeEmulator.PaymentMethods;
 using Cic.StripeEmulator.Payments;
 using Cic.StripeEmulator.State;
+using Cic.StripeEmulator.Subscriptions;
 
 namespace Cic.StripeEmulator.Invoices;
 
@@ -11,10 +12,12 @@ internal sealed class InvoicesEndpoints(
     EmulatorState state,
     EventPublisher events,
     InvoiceService invoices,
+    SubscriptionService subscriptions,
     PaymentMethodService paymentMethods) : IApiEndpoints
 {
     public void Map(StripeRouter router)
     {
+        router.Post("/v1/invoices/create_preview", CreatePreview);
         router.Get("/v1/invoices/{id}", req => state.Invoices.Get(req.Route("id")));
         router.Post("/v1/invoices/{id}", Update);
         router.Delete("/v1/invoices/{id}", Delete);
@@ -25,6 +28,43 @@ internal sealed class InvoicesEndpoints(
         router.Post("/v1/invoices/{id}/void", Void);
         router.Post("/v1/invoices/{id}/mark_uncollectible", MarkUncollectible);
         router.Post("/v1/invoices/{id}/send", Send);
+    }
+
+    /// <summary>
+    /// The invoice a subscription's current period will end with (<c>subscription</c>, or the <c>customer</c>'s live
+    /// subscription): the usage recorded so far at each item's price now. Not stored, not payable, not listed.
+    /// </summary>
+    private object CreatePreview(ApiRequest req)
+    {
+        var p = req.Params;
+        p.Accept("customer", "subscription", "preview_mode");
+        p.OneOf("preview_mode", "next", "recurring");
+        var customerId = p.String("customer");
+        var subscriptionId = p.String("subscription");
+        if (customerId is null && subscriptionId is null)
+        {
+            throw StripeApiException.Invalid("You must specify one of `customer`, `customer_details`, `subscription`, or `schedule` to preview an invoice.", "customer");
+        }
+        var customer = customerId is null ? null : state.Customers.GetParam(customerId, "customer");
+        Subscription? subscription;
+        if (subscriptionId is not null)
+        {
+            subscription = state.Subscriptions.GetParam(subscriptionId, "subscription");
+            if (customer is not null && subscription.Customer != customer.Id)
+            {
+                throw StripeApiException.Invalid($"The subscription {subscription.Id} does not belong to customer {customer.Id}.", "subscription");
+            }
+        }
+        else
+        {
+            subscription = state.Subscriptions.All.Where(s => s.Customer == customer!.Id && s.IsLive).OrderBy(s => s.Created).FirstOrDefault();
+        }
+        if (subscription is not { IsLive: true } || subscription.ItemList.Count == 0)
+        {
+            throw StripeApiException.Invalid(
+                $"No upcoming invoices for customer: {customer?.Id ?? subscription?.Customer}", subscriptionId is null ? "customer" : "subscription", "invoice_upcoming_none");
+        }
+        return subscriptions.PreviewRenewal(subscription);
     }
 
     private object Update(ApiRequest req)

@@ -37,14 +37,44 @@ internal sealed class SubscriptionService(EmulatorState state, EventPublisher ev
     /// </summary>
     public void Renew(Subscription subscription, long now)
     {
-        var first = subscription.ItemList[0];
-        var start = first.CurrentPeriodStart;
-        var end = first.CurrentPeriodEnd;
-        var recurring = first.Price.Recurring!;
-        var nextEnd = BillingPeriods.NextBoundary(subscription.BillingCycleAnchor, recurring.Interval, recurring.IntervalCount, end);
-
+        var (start, end, nextEnd) = CurrentPeriod(subscription);
         var before = events.Snapshot(subscription);
         var invoice = invoices.CreateForSubscription(subscription, "subscription_cycle", start, end, now);
+        AddRenewalLines(invoice, subscription, end, nextEnd);
+        foreach (var item in subscription.ItemList)
+        {
+            item.CurrentPeriodStart = end;
+            item.CurrentPeriodEnd = nextEnd;
+        }
+        // Stripe still invoices "unpaid" subscriptions but leaves those invoices as drafts, never attempted.
+        invoice.AutoAdvance = subscription.Status != "unpaid";
+        events.Publish("invoice.created", invoice);
+        events.PublishChanges("customer.subscription.updated", subscription, before);
+    }
+
+    /// <summary>
+    /// The invoice the current period will end with, as <c>create_preview</c> shows it: the usage recorded so far at
+    /// each item's price today, and the next period's licensed items. Nothing changes and nothing is stored.
+    /// </summary>
+    public Invoice PreviewRenewal(Subscription subscription)
+    {
+        var (start, end, nextEnd) = CurrentPeriod(subscription);
+        var preview = invoices.NewPreview(subscription, start, end);
+        AddRenewalLines(preview, subscription, end, nextEnd);
+        invoices.ApplyBalancePreview(preview);
+        return preview;
+    }
+
+    private static (long Start, long End, long NextEnd) CurrentPeriod(Subscription subscription)
+    {
+        var first = subscription.ItemList[0];
+        var recurring = first.Price.Recurring!;
+        var end = first.CurrentPeriodEnd;
+        return (first.CurrentPeriodStart, end, BillingPeriods.NextBoundary(subscription.BillingCycleAnchor, recurring.Interval, recurring.IntervalCount, end));
+    }
+
+    private void AddRenewalLines(Invoice invoice, Subscription subscription, long end, long nextEnd)
+    {
         foreach (var item in subscription.ItemList)
         {
             if (item.Price.IsMetered)
@@ -55,13 +85,7 @@ internal sealed class SubscriptionService(EmulatorState state, EventPublisher ev
             {
                 invoices.AddLicensedLine(invoice, item, end, nextEnd);
             }
-            item.CurrentPeriodStart = end;
-            item.CurrentPeriodEnd = nextEnd;
         }
-        // Stripe still invoices "unpaid" subscriptions but leaves those invoices as drafts, never attempted.
-        invoice.AutoAdvance = subscription.Status != "unpaid";
-        events.Publish("invoice.created", invoice);
-        events.PublishChanges("customer.subscription.updated", subscription, before);
     }
 
     /// <summary>
