@@ -1,5 +1,6 @@
 using Cic.Billing;
 using Cic.Billing.Accounts;
+using Cic.Billing.CycleSoFar;
 using Cic.Billing.Invoices;
 using Cic.Billing.PaymentMethods;
 using Cic.Billing.Readiness;
@@ -35,6 +36,7 @@ app.MapCardFormPage();
 app.MapStaffAuthorizations();
 app.MapInvoices();
 app.MapUsageReconciliation();
+app.MapCycleSoFar();
 
 app.Run();
 
