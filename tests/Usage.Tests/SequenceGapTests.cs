@@ -57,6 +57,28 @@ public sealed class SequenceGapTests(UsageFixture usage) : IClassFixture<UsageFi
     }
 
     [Fact]
+    public async Task One_batch_with_several_runs_and_a_repeated_number_opens_only_the_real_gap()
+    {
+        var source = $"ivr-runs-{Guid.NewGuid():N}"[..20];
+        var company = Guid.NewGuid();
+        var start = DateTimeOffset.UtcNow.AddHours(-1);
+        start = new DateTimeOffset(start.Ticks - (start.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+        HandledCall Numbered(long n, string? id = null) => new(source, id ?? $"call-{n}", company, start.AddSeconds(n), 1000, n);
+
+        // Runs 1–3 and 7–8 in one message, 8 twice under two call ids (a producer's bug, both stored); 9–10 touch 7–8 from another message.
+        await usage.Host.Bus.Publish(new CallsHandled(Guid.NewGuid(), DateTimeOffset.UtcNow,
+            [Numbered(8), Numbered(1), Numbered(2), Numbered(3), Numbered(7), Numbered(8, "call-8-again")]), Ct);
+        await usage.Host.Bus.Publish(new CallsHandled(Guid.NewGuid(), DateTimeOffset.UtcNow, [Numbered(9), Numbered(10)]), Ct);
+        await usage.WaitForStoredCallsAsync(company, 8);
+
+        var gap = Assert.Single(await Eventually.Returns(() => GapsAsync(source), g => g.Count == 1, "the gap 4–6 to be listed"));
+        Assert.Equal((4L, 6L, start.AddSeconds(3), start.AddSeconds(7)), (gap.FirstMissing, gap.LastMissing, gap.BeforeHandledAt, gap.AfterHandledAt));
+
+        await usage.Host.Bus.Publish(new CallsHandled(Guid.NewGuid(), DateTimeOffset.UtcNow, [Numbered(5), Numbered(4), Numbered(6)]), Ct);
+        await Eventually.Returns(() => GapsAsync(source), g => g.Count == 0, "the gap to close");
+    }
+
+    [Fact]
     public async Task Calls_without_sequence_numbers_track_nothing_and_bad_queries_name_the_field()
     {
         var source = $"ivr-plain-{Guid.NewGuid():N}"[..20];

@@ -27,9 +27,15 @@ public sealed class CallRecorder(UsageDb db, TimeProvider time)
             ON CONFLICT (source_system, call_id) DO NOTHING
             RETURNING source_system, company_id, handled_at, sequence
         ), sequenced AS (
-            -- Numbered calls stored for the first time, queued for the gap tracker (nothing for unnumbered ones).
-            INSERT INTO sequence_arrivals (source_system, sequence, handled_at)
-            SELECT source_system, sequence, handled_at FROM inserted WHERE sequence IS NOT NULL
+            -- Numbered calls stored for the first time, queued for the gap tracker as runs of consecutive numbers
+            -- (number − dense_rank is constant along a run), so a producer's batch is one row, not one per call.
+            INSERT INTO sequence_arrivals (source_system, first_sequence, last_sequence, first_handled_at, last_handled_at)
+            SELECT source_system, min(sequence), max(sequence),
+                   (array_agg(handled_at ORDER BY sequence))[1], (array_agg(handled_at ORDER BY sequence DESC))[1]
+            FROM (SELECT source_system, sequence, handled_at,
+                         sequence - dense_rank() OVER (PARTITION BY source_system ORDER BY sequence) AS run
+                  FROM inserted WHERE sequence IS NOT NULL) AS numbered
+            GROUP BY source_system, run
         ), counted AS (
             INSERT INTO usage_windows (company_id, window_start, call_count, revision, trace_parent)
             SELECT company_id, date_bin('1 hour', handled_at, TIMESTAMPTZ '2000-01-01 00:00:00+00'), count(*), 0, $8

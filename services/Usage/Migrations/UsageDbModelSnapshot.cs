@@ -303,13 +303,21 @@ namespace Cic.Usage.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
 
-                    b.Property<DateTimeOffset>("HandledAt")
+                    b.Property<DateTimeOffset>("FirstHandledAt")
                         .HasColumnType("timestamp with time zone")
-                        .HasColumnName("handled_at");
+                        .HasColumnName("first_handled_at");
 
-                    b.Property<long>("Sequence")
+                    b.Property<long>("FirstSequence")
                         .HasColumnType("bigint")
-                        .HasColumnName("sequence");
+                        .HasColumnName("first_sequence");
+
+                    b.Property<DateTimeOffset>("LastHandledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_handled_at");
+
+                    b.Property<long>("LastSequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_sequence");
 
                     b.Property<string>("SourceSystem")
                         .IsRequired()

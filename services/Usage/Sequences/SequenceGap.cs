@@ -51,16 +51,26 @@ public sealed class SequenceGap
     public long Missing => LastMissing - FirstMissing + 1;
 }
 
-/// <summary>The sequence numbers of calls just stored, queued by the ingestion statement for the gap tracker.</summary>
+/// <summary>
+/// A run of consecutive sequence numbers of one source among the calls one statement just stored, queued for the
+/// gap tracker. Producers number their calls consecutively, so a batch of hundreds of calls is usually one run: the
+/// ingestion statement writes one row where it would otherwise write one per call.
+/// </summary>
 public sealed class SequenceArrival
 {
     public long Id { get; init; }
 
     public required string SourceSystem { get; init; }
 
-    public long Sequence { get; init; }
+    public long FirstSequence { get; init; }
 
-    public DateTimeOffset HandledAt { get; init; }
+    public long LastSequence { get; init; }
+
+    /// <summary>When the call numbered <see cref="FirstSequence"/> was handled.</summary>
+    public DateTimeOffset FirstHandledAt { get; init; }
+
+    /// <summary>When the call numbered <see cref="LastSequence"/> was handled.</summary>
+    public DateTimeOffset LastHandledAt { get; init; }
 }
 
 internal sealed class SequenceConfiguration :

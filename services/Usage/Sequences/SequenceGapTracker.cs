@@ -18,15 +18,15 @@ public sealed class SequenceOptions
     /// <summary>How often the tracker reads the sequence numbers of newly stored calls.</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Sequence numbers read per transaction.</summary>
+    /// <summary>Queued runs of sequence numbers read per transaction.</summary>
     [Range(1, 1_000_000)]
     public int BatchSize { get; set; } = 100_000;
 }
 
 /// <summary>
 /// Folds the sequence numbers of newly stored calls into each source's ranges: one instance at a time
-/// (a transaction-scoped advisory lock), reading the queued numbers already compressed into runs of
-/// consecutive numbers by the database, so the work per pass grows with the number of runs, not calls.
+/// (a transaction-scoped advisory lock), reading the runs of consecutive numbers the ingestion statement
+/// queued, merged by the database, so the work per pass grows with the number of runs, not calls.
 /// </summary>
 public sealed partial class SequenceGapTracker(
     IServiceScopeFactory scopes,
@@ -35,22 +35,27 @@ public sealed partial class SequenceGapTracker(
     IMeterFactory meters,
     ILogger<SequenceGapTracker> log) : BackgroundService
 {
-    // Consecutive numbers of a source form one run: number − dense_rank is constant along a run.
+    // The queued runs, merged where they touch or overlap (calls of one run may have arrived in several batches):
+    // a run starts a new island when it begins past the highest number of the runs before it plus one.
     private const string TakeRuns = """
         WITH taken AS (
             DELETE FROM sequence_arrivals
             WHERE id IN (SELECT id FROM sequence_arrivals ORDER BY id LIMIT @batch)
-            RETURNING source_system, sequence, handled_at
-        ), numbered AS (
-            SELECT source_system, sequence, handled_at,
-                   sequence - dense_rank() OVER (PARTITION BY source_system ORDER BY sequence) AS run
+            RETURNING source_system, first_sequence, last_sequence, first_handled_at, last_handled_at
+        ), ordered AS (
+            SELECT *, max(last_sequence) OVER (PARTITION BY source_system ORDER BY first_sequence, last_sequence
+                                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reached
             FROM taken
+        ), islands AS (
+            SELECT *, sum(CASE WHEN reached IS NULL OR first_sequence > reached + 1 THEN 1 ELSE 0 END)
+                          OVER (PARTITION BY source_system ORDER BY first_sequence, last_sequence) AS island
+            FROM ordered
         )
-        SELECT source_system, min(sequence), max(sequence),
-               (array_agg(handled_at ORDER BY sequence))[1], (array_agg(handled_at ORDER BY sequence DESC))[1], count(*)
-        FROM numbered
-        GROUP BY source_system, run
-        ORDER BY source_system, min(sequence)
+        SELECT source_system, min(first_sequence), max(last_sequence),
+               (array_agg(first_handled_at ORDER BY first_sequence))[1], (array_agg(last_handled_at ORDER BY last_sequence DESC))[1], count(*)
+        FROM islands
+        GROUP BY source_system, island
+        ORDER BY source_system, min(first_sequence)
         """;
 
     private long _missing;
@@ -80,7 +85,7 @@ public sealed partial class SequenceGapTracker(
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    /// <summary>One pass: returns how many sequence numbers were read (0 when another instance holds the lock).</summary>
+    /// <summary>One pass: returns how many queued runs were read (0 when another instance holds the lock).</summary>
     public async Task<int> TrackAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
@@ -97,7 +102,7 @@ public sealed partial class SequenceGapTracker(
         }
 
         var runs = new List<SequenceRun>();
-        var numbers = 0;
+        var taken = 0;
         await using (var command = new NpgsqlCommand(TakeRuns, connection, npgsqlTransaction))
         {
             command.Parameters.AddWithValue("batch", options.Value.BatchSize);
@@ -106,7 +111,7 @@ public sealed partial class SequenceGapTracker(
             {
                 runs.Add(new SequenceRun(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2),
                     reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(4)));
-                numbers += (int)reader.GetInt64(5);
+                taken += (int)reader.GetInt64(5);
             }
         }
 
@@ -146,7 +151,7 @@ public sealed partial class SequenceGapTracker(
 
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return numbers;
+        return taken;
     }
 
     private async Task CountMissingAsync(CancellationToken cancellationToken)
