@@ -2,7 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Cic.Contracts.Calls;
+using Cic.Usage;
+using Cic.Usage.Calls;
 using MassTransit;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
@@ -11,8 +14,10 @@ namespace Cic.Benchmarks;
 
 /// <summary>
 /// ./cic bench ingest: how fast calls go from producers to stored and tallied, one per message and
-/// in batches, next to what the bare broker can move on the same machine. Every phase checks that
-/// each distinct call was stored once and counted once, and fails loudly otherwise.
+/// in batches, each next to a limit measured in the same run on the same machine: the bare broker for
+/// the one-call-per-message path, the bare database (Usage's own storing statement from a plain client)
+/// for the batch path. Every phase checks that each distinct call was stored once and counted once, and
+/// fails loudly otherwise.
 /// </summary>
 public static class IngestBenchmark
 {
@@ -26,6 +31,12 @@ public static class IngestBenchmark
         var duplicates = options.Fraction("duplicates", 0.01);
         var batchSize = Math.Clamp(options.Number("batch", 500), 1, CallsHandled.MaxCalls);
         var inFlight = options.Number("in-flight", 1000);
+        // The batch phases run long enough to be a figure: at least this many calls and this long.
+        var batchCalls = options.Number("batch-calls", 2_000_000);
+        var batchSeconds = options.Number("batch-seconds", 20);
+        // What the service stores per statement and at once (Usage:Ingest defaults): the raw database phase does the same.
+        var perStatement = batchSize * new IngestOptions().CallsHandledBatchSize;
+        var connections = options.Number("db-connections", new IngestOptions().ConcurrentBatches);
         // --sequence: every call carries its per-source sequence number (the gap tracker's hot-path cost).
         var sequenced = options.Flag("sequence");
 
@@ -65,23 +76,26 @@ public static class IngestBenchmark
                 Report("single CallHandled, MassTransit producer -> stored and tallied", count, mt.Total, $"{count / mt.Publish.TotalSeconds:N0} msg/s publishing");
             }
 
-            // 4. CallsHandled: the same number of calls, packed by the producer.
-            var batchBodies = plan.Chunk(batchSize)
-                .Select(chunk => Body(new CallsHandled(Guid.NewGuid(), DateTimeOffset.UtcNow, chunk.Select(call => Call("bench-batch", call, companies, sequenced)).ToList())))
-                .ToArray();
-            var batch = await PublishAndSettleAsync(connection, "cic.calls", "calls.handled", batchBodies, inFlight, expected, "bench-batch", plan.Distinct().Count());
-            Report($"batch CallsHandled x{batchSize}, plain JSON producer -> stored and tallied", count, batch.Total, $"{batchBodies.Length:N0} messages");
+            // 4. The bare database: Usage's storing statement from a plain Npgsql client, no broker, no service.
+            var rawDb = await RawDatabaseAsync(servers.ConnectionString(database), batchCalls, duplicates, companies, sequenced, perStatement, connections, expected);
+            Report($"raw database (Usage's storing statement, {perStatement:N0} calls each, {connections} connections, no broker)", rawDb.Calls, rawDb.Total, "stored and tallied");
+
+            // 5. CallsHandled: calls packed by the producer, for at least batchCalls calls and batchSeconds seconds.
+            var batch = await BatchAsync(connection, batchCalls, TimeSpan.FromSeconds(batchSeconds), duplicates, companies, sequenced, batchSize, inFlight, expected);
+            Report($"batch CallsHandled x{batchSize}, plain JSON producer -> stored and tallied", batch.Calls, batch.Total, $"{batch.Messages:N0} messages in {batch.Rounds} round(s)");
 
             var singleRate = count / single.Total.TotalSeconds;
-            var batchRate = count / batch.Total.TotalSeconds;
             var rawRate = count / raw.Total.TotalSeconds;
+            var batchRate = batch.Calls / batch.Total.TotalSeconds;
+            var rawDbRate = rawDb.Calls / rawDb.Total.TotalSeconds;
             Console.WriteLine($"usage service peak memory (VmHWM): {usage.PeakMemoryMiB():N0} MiB");
             if (singleMassTransit is { } mtRate)
             {
                 Console.WriteLine($"single via MassTransit producer: {mtRate:F0} calls/s ({mtRate / rawRate:F2} of raw broker)");
             }
 
-            Console.WriteLine(FormattableString.Invariant($"ingest single={singleRate:F0} batch={batchRate:F0} ratio={singleRate / rawRate:F2}"));
+            Console.WriteLine(FormattableString.Invariant(
+                $"ingest single={singleRate:F0} batch={batchRate:F0} raw_broker={rawRate:F0} raw_db={rawDbRate:F0} single_ratio={singleRate / rawRate:F2} batch_ratio={batchRate / rawDbRate:F2}"));
             return 0;
         }
         finally
@@ -96,10 +110,79 @@ public static class IngestBenchmark
     }
 
     /// <summary>Which call each message carries: every call once, and a share of messages repeating an earlier call.</summary>
-    private static int[] Plan(int count, double duplicates)
+    private static int[] Plan(int count, double duplicates, int first = 0)
     {
         var every = duplicates > 0 ? (int)Math.Round(1 / duplicates) : int.MaxValue;
-        return Enumerable.Range(0, count).Select(i => i % every == every - 1 ? i - (every / 2) : i).ToArray();
+        return Enumerable.Range(first, count).Select(i => i % every == every - 1 ? i - (every / 2) : i).ToArray();
+    }
+
+    /// <summary>
+    /// Rounds of <paramref name="calls"/> calls until both that many calls and <paramref name="minimum"/> time have gone
+    /// through (each round's bodies are built before its clock starts, so building them is not measured).
+    /// </summary>
+    private static async Task<(long Calls, TimeSpan Total, int Messages, int Rounds)> BatchAsync(
+        IConnection connection, int calls, TimeSpan minimum, double duplicates, Guid[] companies, bool sequenced, int batchSize, int inFlight, Expectation expected)
+    {
+        var total = TimeSpan.Zero;
+        long sent = 0;
+        var messages = 0;
+        var rounds = 0;
+        var distinct = 0;
+        while (total < minimum || sent < calls)
+        {
+            var plan = Plan(calls, duplicates, first: rounds * calls);
+            var bodies = plan.Chunk(batchSize)
+                .Select(chunk => Body(new CallsHandled(Guid.NewGuid(), DateTimeOffset.UtcNow, chunk.Select(call => Call("bench-batch", call, companies, sequenced)).ToList())))
+                .ToArray();
+            distinct += plan.Distinct().Count();
+            var round = await PublishAndSettleAsync(connection, "cic.calls", "calls.handled", bodies, inFlight, expected, "bench-batch", distinct, plan.Distinct().Count());
+            total += round.Total;
+            sent += calls;
+            messages += bodies.Length;
+            rounds++;
+        }
+
+        return (sent, total, messages, rounds);
+    }
+
+    /// <summary>
+    /// What PostgreSQL itself stores, deduplicates and tallies here: the same calls through Usage's own storing statement
+    /// (<see cref="CallRecorder"/>), <paramref name="perStatement"/> calls each as the service stores them, on
+    /// <paramref name="connections"/> connections at once, from a plain client with no broker and no service.
+    /// </summary>
+    private static async Task<(long Calls, TimeSpan Total)> RawDatabaseAsync(
+        string connectionString, int calls, double duplicates, Guid[] companies, bool sequenced, int perStatement, int connections, Expectation expected)
+    {
+        var plan = Plan(calls, duplicates);
+        var statements = plan.Select(call => Call("bench-rawdb", call, companies, sequenced)).Chunk(perStatement).ToArray();
+        var distinct = plan.Distinct().Count();
+        expected.Add(distinct);
+        var next = -1;
+        var stopwatch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, connections).Select(async _ =>
+        {
+            await using var db = new UsageDb(new DbContextOptionsBuilder<UsageDb>().UseNpgsql(connectionString).Options);
+            var recorder = new CallRecorder(db, TimeProvider.System);
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < statements.Length)
+            {
+                // As the service does: a deadlock between two statements is retried (the statement is idempotent).
+                for (var attempt = 1; ; attempt++)
+                {
+                    try
+                    {
+                        await recorder.RecordAsync(statements[i], CancellationToken.None);
+                        break;
+                    }
+                    catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DeadlockDetected && attempt < 5)
+                    {
+                    }
+                }
+            }
+        }));
+        var elapsed = stopwatch.Elapsed;
+        await expected.VerifyAsync("bench-rawdb", distinct);
+        return (calls, elapsed);
     }
 
     private static HandledCall Call(string source, int call, Guid[] companies, bool sequenced) =>
@@ -142,15 +225,16 @@ public static class IngestBenchmark
         return (publish, stopwatch.Elapsed);
     }
 
+    /// <summary>Publishes the bodies and waits until their <paramref name="added"/> new calls are tallied; the source then holds <paramref name="stored"/> calls.</summary>
     private static async Task<(TimeSpan Publish, TimeSpan Total)> PublishAndSettleAsync(
-        IConnection connection, string exchange, string routingKey, byte[][] bodies, int inFlight, Expectation expected, string source, int distinct)
+        IConnection connection, string exchange, string routingKey, byte[][] bodies, int inFlight, Expectation expected, string source, int stored, int? added = null)
     {
         var stopwatch = Stopwatch.StartNew();
         var publishing = PublishAsync(connection, exchange, routingKey, bodies, inFlight);
-        expected.Add(distinct);
+        expected.Add(added ?? stored);
         await expected.WaitAsync(stopwatch, publishing);
         var total = stopwatch.Elapsed;
-        await expected.VerifyAsync(source, distinct);
+        await expected.VerifyAsync(source, stored);
         return (await publishing, total);
     }
 
@@ -214,7 +298,7 @@ public static class IngestBenchmark
         }
     }
 
-    private static void Report(string what, int calls, TimeSpan elapsed, string detail) =>
+    private static void Report(string what, long calls, TimeSpan elapsed, string detail) =>
         Console.WriteLine($"{what}: {calls:N0} in {elapsed.TotalSeconds:F1} s = {calls / elapsed.TotalSeconds:N0} calls/s ({detail})");
 
     /// <summary>What the database must hold: every distinct call stored once, and the tallies summing to exactly that.</summary>

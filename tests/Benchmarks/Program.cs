@@ -22,10 +22,12 @@ catch (BenchmarkFailedException e)
 static int Usage()
 {
     Console.WriteLine("""
-        ./cic bench ingest  [--calls 200000] [--companies 500] [--duplicates 0.01] [--batch 500] [--in-flight 1000] [--skip-masstransit] [--keep]
-            CallHandled one per message (plain JSON and MassTransit producers), the bare broker's ceiling, and
-            CallsHandled batches; prints calls/s, the Usage process's peak memory, and finally
-            'ingest single=<calls/s> batch=<calls/s> ratio=<single / raw broker>'.
+        ./cic bench ingest  [--calls 200000] [--companies 500] [--duplicates 0.01] [--batch 500] [--in-flight 1000] [--sequence]
+                            [--batch-calls 2000000] [--batch-seconds 20] [--db-connections 2] [--skip-masstransit] [--keep]
+            CallHandled one per message (plain JSON and MassTransit producers) next to the bare broker's ceiling, and
+            CallsHandled batches (at least --batch-calls calls and --batch-seconds seconds) next to the bare database's
+            (Usage's storing statement from a plain client); --sequence numbers every call. Prints calls/s, the Usage
+            process's peak memory, and finally 'ingest single=… batch=… raw_broker=… raw_db=… single_ratio=… batch_ratio=…'.
         ./cic bench history [--calls 10000000] [--companies 2000] [--requests 500] [--keep]
             Call history page and month total latency (median, p99) over the HTTP API at 10 million stored calls.
             --keep leaves the generated database for a rerun, which then skips generating it.
