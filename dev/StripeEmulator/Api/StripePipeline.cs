@@ -6,7 +6,7 @@ namespace Cic.StripeEmulator.Api;
 
 /// <summary>
 /// The request pipeline every Stripe API call goes through, in Stripe's order: <c>Request-Id</c>, error envelope,
-/// authentication, (injected faults), idempotency, then the resource handler.
+/// authentication, rate limits, (injected faults), idempotency, then the resource handler.
 /// Control (<c>/_emulator/*</c>) and <c>/health</c> skip authentication, faults and idempotency.
 /// </summary>
 internal sealed class StripePipeline(
@@ -14,6 +14,7 @@ internal sealed class StripePipeline(
     StripeEmulatorOptions options,
     IdempotencyStore idempotency,
     FaultInjector faults,
+    RateLimits rateLimits,
     ILogger<StripePipeline> logger)
 {
     private const string RequestIdItem = "stripe-emulator.request-id";
@@ -64,6 +65,7 @@ internal sealed class StripePipeline(
                 return;
             }
             await AuthenticateAsync(http, path);
+            rateLimits.Admit(http.Request.Method, path);
             await InjectFaultAsync(http, path);
             await WithIdempotencyAsync(http);
         }

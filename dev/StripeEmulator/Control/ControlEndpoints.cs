@@ -16,6 +16,7 @@ internal sealed class ControlEndpoints(
     EventPublisher events,
     EmulatorControl control,
     FaultInjector faults,
+    RateLimits rateLimits,
     WebhookDispatcher dispatcher,
     CreditNoteService creditNotes,
     ProductsEndpoints products) : IApiEndpoints
@@ -34,6 +35,8 @@ internal sealed class ControlEndpoints(
             faults.Clear();
             return new { pending = 0 };
         });
+        router.Post("/_emulator/rate-limits", SetRateLimits);
+        router.Get("/_emulator/rate-limits", _ => DescribeRateLimits());
         router.Post("/_emulator/prices/{id}/change", ChangePrice);
         router.Post("/_emulator/invoices/{id}/refund", Refund);
         router.Post("/_emulator/invoices/{id}/credit", Credit);
@@ -77,6 +80,34 @@ internal sealed class ControlEndpoints(
             Method = p.String("method"),
         });
         return new { pending = faults.Pending };
+    }
+
+    /// <summary>Stripe's rate limits from now on (0 = unlimited); the counts start again.</summary>
+    private object SetRateLimits(ApiRequest req)
+    {
+        var p = req.Params;
+        p.Accept("requests_per_second", "meter_events_per_second");
+        var requests = p.Decimal("requests_per_second") ?? (decimal)rateLimits.RequestsPerSecond;
+        var meterEvents = p.Decimal("meter_events_per_second") ?? (decimal)rateLimits.MeterEventsPerSecond;
+        if (requests < 0 || meterEvents < 0)
+        {
+            throw StripeApiException.Invalid("Rate limits cannot be negative.", requests < 0 ? "requests_per_second" : "meter_events_per_second");
+        }
+        rateLimits.Set((double)requests, (double)meterEvents);
+        return DescribeRateLimits();
+    }
+
+    /// <summary>The limits, and how many requests were let through and answered 429 since they were set.</summary>
+    private object DescribeRateLimits()
+    {
+        var (admitted, limited) = rateLimits.Counts;
+        return new
+        {
+            requests_per_second = rateLimits.RequestsPerSecond,
+            meter_events_per_second = rateLimits.MeterEventsPerSecond,
+            admitted,
+            limited,
+        };
     }
 
     /// <summary>

@@ -49,6 +49,7 @@ public static class StripeEmulatorApp
         services.AddSingleton<ObjectRenderer>();
         services.AddSingleton<IdempotencyStore>();
         services.AddSingleton<FaultInjector>();
+        services.AddSingleton<RateLimits>();
         services.AddSingleton<WebhookDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
         services.AddSingleton<EventPublisher>();

@@ -47,6 +47,12 @@ public sealed class StripeEmulatorOptions
     /// </summary>
     public TimeSpan MeterEventProcessingDelay { get; set; } = TimeSpan.Zero;
 
+    /// <summary>API requests per second before Stripe's 429 <c>rate_limit</c> (Stripe: 25 in test mode, 100 in live mode); 0 = unlimited.</summary>
+    public double RequestsPerSecond { get; set; }
+
+    /// <summary>Meter-event requests per second, counted apart from <see cref="RequestsPerSecond"/> (Stripe: 1,000 in live mode); 0 = they count as any request.</summary>
+    public double MeterEventsPerSecond { get; set; }
+
     /// <summary>What finance set up in Stripe's dashboard, created at start-up: the calls catalog and a test clock. None by default.</summary>
     public DashboardOptions? Dashboard { get; set; }
 
