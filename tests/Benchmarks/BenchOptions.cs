@@ -31,6 +31,9 @@ public sealed class BenchOptions
     public double Fraction(string name, double fallback) =>
         _values.TryGetValue(name, out var v) && v is not null ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
 
+    public string Text(string name, string fallback) =>
+        _values.TryGetValue(name, out var v) && v is not null ? v : fallback;
+
     public bool Flag(string name) => _values.ContainsKey(name);
 }
 

@@ -109,12 +109,12 @@ public sealed class BenchServers : IDisposable
     public void Dispose() => _management.Dispose();
 }
 
-/// <summary>The Usage service as its own process, built by ./cic, so its memory is its own.</summary>
-public sealed class UsageProcess : IAsyncDisposable
+/// <summary>A service (Usage, Billing) as its own process, built by ./cic, so its memory and CPU are its own.</summary>
+public sealed class ServiceProcess : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private UsageProcess(Process process, Uri address)
+    private ServiceProcess(Process process, Uri address)
     {
         _process = process;
         Address = address;
@@ -124,10 +124,13 @@ public sealed class UsageProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
-    public static async Task<UsageProcess> StartAsync(string database, Uri broker, IDictionary<string, string>? settings = null)
+    /// <param name="service">The service's folder under services/, e.g. <c>Usage</c>.</param>
+    /// <param name="databaseName">The connection string name its database goes by, e.g. <c>usage-db</c>.</param>
+    public static async Task<ServiceProcess> StartAsync(
+        string service, string databaseName, string database, Uri broker, IDictionary<string, string>? settings = null)
     {
         var root = Environment.GetEnvironmentVariable("CIC_REPO_ROOT") ?? Directory.GetCurrentDirectory();
-        var dll = Path.Combine(root, "services", "Usage", "bin", "Debug", "net10.0", "Cic.Usage.dll");
+        var dll = Path.Combine(root, "services", service, "bin", "Debug", "net10.0", $"Cic.{service}.dll");
         if (!File.Exists(dll))
         {
             throw new BenchmarkFailedException($"{dll} is missing: build the solution first (./cic bench builds it).");
@@ -140,7 +143,7 @@ public sealed class UsageProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
-        start.Environment["ConnectionStrings__usage-db"] = database;
+        start.Environment[$"ConnectionStrings__{databaseName}"] = database;
         start.Environment["ConnectionStrings__messaging"] = broker.ToString();
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
@@ -156,21 +159,21 @@ public sealed class UsageProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var usage = new UsageProcess(process, new Uri($"http://127.0.0.1:{port}"));
-        using var http = new HttpClient { BaseAddress = usage.Address, Timeout = TimeSpan.FromSeconds(5) };
+        var started = new ServiceProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        using var http = new HttpClient { BaseAddress = started.Address, Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow.AddMinutes(2);
         while (true)
         {
             if (process.HasExited)
             {
-                throw new BenchmarkFailedException($"The Usage service exited during start-up:\n{log}");
+                throw new BenchmarkFailedException($"The {service} service exited during start-up:\n{log}");
             }
 
             try
             {
                 if ((await http.GetAsync("/health")).IsSuccessStatusCode)
                 {
-                    return usage;
+                    return started;
                 }
             }
             catch (HttpRequestException)
@@ -184,12 +187,19 @@ public sealed class UsageProcess : IAsyncDisposable
 
             if (DateTime.UtcNow > deadline)
             {
-                await usage.DisposeAsync();
-                throw new BenchmarkFailedException($"The Usage service did not become healthy within 2 minutes:\n{log}");
+                await started.DisposeAsync();
+                throw new BenchmarkFailedException($"The {service} service did not become healthy within 2 minutes:\n{log}");
             }
 
             await Task.Delay(250);
         }
+    }
+
+    /// <summary>CPU time the process has used so far (user and system).</summary>
+    public TimeSpan CpuTime()
+    {
+        _process.Refresh();
+        return _process.TotalProcessorTime;
     }
 
     /// <summary>The process's peak resident memory so far (VmHWM), in MiB.</summary>

@@ -36,7 +36,7 @@ public static class HistoryBenchmark
         try
         {
             // The service migrates the database at start-up; the rows are generated behind its back.
-            await using var usage = await UsageProcess.StartAsync(connectionString, amqp, new Dictionary<string, string>
+            await using var usage = await ServiceProcess.StartAsync("Usage", "usage-db", connectionString, amqp, new Dictionary<string, string>
             {
                 ["Authentication__Schemes__Bearer__ValidIssuer"] = "cic-bench",
                 ["Authentication__Schemes__Bearer__ValidAudiences__0"] = "cic-portal",

@@ -51,7 +51,7 @@ public static class IngestBenchmark
         var amqp = await servers.CreateVirtualHostAsync(vhost);
         try
         {
-            await using var usage = await UsageProcess.StartAsync(servers.ConnectionString(database), amqp);
+            await using var usage = await ServiceProcess.StartAsync("Usage", "usage-db", servers.ConnectionString(database), amqp);
             var companies = Enumerable.Range(0, companyCount).Select(_ => Guid.NewGuid()).ToArray();
             var expected = new Expectation(servers.ConnectionString(database));
             var factory = new ConnectionFactory { Uri = amqp };

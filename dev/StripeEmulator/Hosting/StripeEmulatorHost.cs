@@ -81,6 +81,17 @@ public sealed class StripeEmulatorHost : IAsyncDisposable
         return response.IsSuccessStatusCode ? body : throw new HttpRequestException($"{path} answered {(int)response.StatusCode}: {body}", null, response.StatusCode);
     }
 
+    /// <summary>How many meter events the meters with this event name hold, and the sum of their values: what Stripe recorded.</summary>
+    public (int Count, decimal Value) MeterEventTotals(string eventName)
+    {
+        var state = app.Services.GetRequiredService<State.EmulatorState>();
+        lock (state.Gate)
+        {
+            var events = state.Meters.All.Where(m => m.EventName == eventName).SelectMany(m => m.Events).ToList();
+            return (events.Count, events.Sum(e => e.Value));
+        }
+    }
+
     /// <summary>Every webhook delivery attempt so far (as <c>GET /_emulator/webhooks/deliveries</c>), oldest first.</summary>
     public IReadOnlyList<WebhookDeliveryAttempt> WebhookDeliveries() => app.Services.GetRequiredService<WebhookDispatcher>().Deliveries();
 
