@@ -87,7 +87,9 @@ public static class PushBenchmark
                 ["Stripe__PriceLookupKey"] = PriceLookupKey,
                 ["Stripe__MeterEventName"] = MeterEventName,
                 ["Stripe__WebhookSecret"] = "whsec_bench",
-                ["Stripe__RequestsPerSecond"] = scenario.PushLimit.ToString(CultureInfo.InvariantCulture),
+                // Billing is told Stripe's limits, which all its instances share.
+                ["Stripe__RequestsPerSecond"] = scenario.RequestsPerSecond.ToString(CultureInfo.InvariantCulture),
+                ["Stripe__MeterEventsPerSecond"] = scenario.MeterEventsPerSecond.ToString(CultureInfo.InvariantCulture),
             };
 
             // Billing creates its schema as it starts; the backlog is written before the measured instances start.

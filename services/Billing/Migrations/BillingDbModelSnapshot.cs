@@ -649,6 +649,27 @@ namespace Cic.Billing.Migrations
                     b.ToTable("staff_authorizations", (string)null);
                 });
 
+            modelBuilder.Entity("Cic.Billing.Stripe.StripeRequestAllowance", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTimeOffset>("RefilledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("refilled_at");
+
+                    b.Property<double>("Tokens")
+                        .HasColumnType("double precision")
+                        .HasColumnName("tokens");
+
+                    b.HasKey("Name")
+                        .HasName("pk_stripe_request_budget");
+
+                    b.ToTable("stripe_request_budget", (string)null);
+                });
+
             modelBuilder.Entity("Cic.Billing.UsagePush.MeterPush", b =>
                 {
                     b.Property<string>("Identifier")

@@ -36,9 +36,19 @@ public sealed class StripeSettings
     /// </summary>
     public string? TestClock { get; set; }
 
-    /// <summary>Requests per second this instance sends at most (Stripe allows 25 in test mode, 100 in live mode).</summary>
+    /// <summary>
+    /// Requests per second all instances together send at most: Stripe's limit is the account's (25 in test mode,
+    /// 100 in live mode), so they share one budget in the database.
+    /// </summary>
     [Range(1, 1000)]
     public double RequestsPerSecond { get; set; } = 25;
+
+    /// <summary>
+    /// Meter-event requests per second all instances together send at most, where Stripe counts them apart from
+    /// <see cref="RequestsPerSecond"/> (1,000 in live mode); 0 (the default) counts them with every other request.
+    /// </summary>
+    [Range(0, 100_000)]
+    public double MeterEventsPerSecond { get; set; }
 
     /// <summary>How old a webhook's signature may be.</summary>
     public TimeSpan WebhookTolerance { get; set; } = TimeSpan.FromMinutes(5);

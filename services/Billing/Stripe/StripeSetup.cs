@@ -1,5 +1,4 @@
 using System.Net;
-using System.Threading.RateLimiting;
 using Cic.Billing.Customers;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
@@ -16,13 +15,13 @@ public static class StripeSetup
     /// One Stripe.net <see cref="StripeClient"/> on an <see cref="IHttpClientFactory"/> client. Retries
     /// live in one layer only: the resilience handler here (which honours <c>Stripe-Should-Retry</c>
     /// and <c>Retry-After</c>), with Stripe.net's own retries off. Every attempt first waits for the
-    /// configured request rate.
+    /// request budget all instances share (<see cref="StripeRequestBudget"/>).
     /// </summary>
     public static IHostApplicationBuilder AddStripe(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<StripeSettings>().BindConfiguration("Stripe").ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<StripeRequestRate>();
-        builder.Services.AddTransient<StripeRequestRateHandler>();
+        builder.Services.AddSingleton<StripeRequestBudget>();
+        builder.Services.AddTransient<StripeRequestBudgetHandler>();
 
 #pragma warning disable EXTEXP0001 // The service defaults give every client a standard handler; Stripe's needs its own retry rule.
         builder.Services.AddHttpClient(HttpClientName)
@@ -39,7 +38,7 @@ public static class StripeSetup
                 options.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(60);
                 options.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(90);
             });
-        builder.Services.AddHttpClient(HttpClientName).AddHttpMessageHandler<StripeRequestRateHandler>();
+        builder.Services.AddHttpClient(HttpClientName).AddHttpMessageHandler<StripeRequestBudgetHandler>();
 
         builder.Services.AddSingleton(services =>
         {
@@ -79,33 +78,5 @@ public static class StripeSetup
         }
 
         return HttpClientResiliencePredicates.IsTransient(outcome);
-    }
-}
-
-/// <summary>The configured cap on requests per second to Stripe, shared by every request of this instance.</summary>
-public sealed class StripeRequestRate(IOptions<StripeSettings> settings) : IDisposable
-{
-    private readonly TokenBucketRateLimiter _limiter = new(new TokenBucketRateLimiterOptions
-    {
-        TokenLimit = Math.Max(1, (int)settings.Value.RequestsPerSecond),
-        TokensPerPeriod = Math.Max(1, (int)settings.Value.RequestsPerSecond),
-        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-        QueueLimit = int.MaxValue,
-        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-        AutoReplenishment = true,
-    });
-
-    public ValueTask<RateLimitLease> WaitAsync(CancellationToken cancellationToken) => _limiter.AcquireAsync(1, cancellationToken);
-
-    public void Dispose() => _limiter.Dispose();
-}
-
-/// <summary>Inside the retry handler, so every attempt, not only the first, counts against the rate.</summary>
-public sealed class StripeRequestRateHandler(StripeRequestRate rate) : DelegatingHandler
-{
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        using var lease = await rate.WaitAsync(cancellationToken);
-        return await base.SendAsync(request, cancellationToken);
     }
 }
