@@ -30,6 +30,9 @@ public sealed partial class PayerMeterEvents(
     public const string CustomerPayloadKey = "stripe_customer_id";
     public const string ValuePayloadKey = "value";
 
+    /// <summary>Outcomes written to the ledger in one round trip.</summary>
+    private const int OutcomesPerWrite = 50;
+
     internal static readonly ActivitySource Activities = new("Cic.Billing.UsagePush");
 
     private enum Outcome
@@ -92,50 +95,65 @@ public sealed partial class PayerMeterEvents(
             return;
         }
 
-        for (var i = 0; i < due.Count; i++)
+        // Fixed before the first send and reused on every retry, so a retry is the same meter event.
+        // Usage from before the subscription began is reported at its start, or its period would not bill it.
+        foreach (var push in due.Where(p => p.MeterTimestamp is null || p.StripeCustomerId is null))
         {
-            var push = due[i];
-            if (push.MeterTimestamp is null || push.StripeCustomerId is null)
+            push.StripeCustomerId = account.StripeCustomerId;
+            push.MeterTimestamp = account.SubscriptionStartedAt is { } started && started > push.WindowStart ? started : push.WindowStart;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+
+        // Outcomes are written a group at a time, not a database round trip per event: a push whose "sent" a crash
+        // lost is sent again, and Stripe, knowing its identifier, answers that it has it (recorded once, then marked sent).
+        var unwritten = 0;
+        try
+        {
+            for (var i = 0; i < due.Count; i++)
             {
-                // Fixed before the first send and reused on every retry, so a retry is the same meter event.
-                // Usage from before the subscription began is reported at its start, or its period would not bill it.
-                push.StripeCustomerId = account.StripeCustomerId;
-                push.MeterTimestamp = account.SubscriptionStartedAt is { } started && started > push.WindowStart ? started : push.WindowStart;
-                await db.SaveChangesAsync(cancellationToken);
+                var push = due[i];
+                var (outcome, reason) = await SendAsync(push, cancellationToken);
+                push.Attempts++;
+                unwritten++;
+                now = time.GetUtcNow();
+                switch (outcome)
+                {
+                    case Outcome.Sent:
+                        push.SentAt = now;
+                        push.LastError = null;
+                        break;
+                    case Outcome.Rejected:
+                        push.RejectedAt = now;
+                        push.LastError = reason;
+                        LogRejected(push.Identifier, push.Calls, push.StripeCustomerId!, reason!);
+                        break;
+                    default:
+                        push.LastError = reason;
+                        push.NextAttemptAt = now + settings.Value.Backoff(push.Attempts);
+                        LogFailed(push.Identifier, push.Attempts, push.NextAttemptAt, reason!);
+                        // Stripe is failing for this customer: the rest waits as long, rather than fail one by one.
+                        foreach (var rest in due.Skip(i + 1))
+                        {
+                            rest.NextAttemptAt = push.NextAttemptAt;
+                        }
+
+                        return;
+                }
+
+                if (unwritten == OutcomesPerWrite)
+                {
+                    await db.SaveChangesAsync(CancellationToken.None);
+                    unwritten = 0;
+                }
             }
-
-            var (outcome, reason) = await SendAsync(push, cancellationToken);
-            push.Attempts++;
-            now = time.GetUtcNow();
-            switch (outcome)
-            {
-                case Outcome.Sent:
-                    push.SentAt = now;
-                    push.LastError = null;
-                    break;
-                case Outcome.Rejected:
-                    push.RejectedAt = now;
-                    push.LastError = reason;
-                    LogRejected(push.Identifier, push.Calls, push.StripeCustomerId!, reason!);
-                    break;
-                default:
-                    push.LastError = reason;
-                    push.NextAttemptAt = now + settings.Value.Backoff(push.Attempts);
-                    LogFailed(push.Identifier, push.Attempts, push.NextAttemptAt, reason!);
-                    // Stripe is failing for this customer: the rest waits as long, rather than fail one by one.
-                    foreach (var rest in due.Skip(i + 1))
-                    {
-                        rest.NextAttemptAt = push.NextAttemptAt;
-                    }
-
-                    break;
-            }
-
+        }
+        finally
+        {
             // Whatever Stripe said is kept even while shutting down: it is the ledger of what Stripe has.
-            await db.SaveChangesAsync(CancellationToken.None);
-            if (outcome == Outcome.Failed)
+            if (unwritten > 0)
             {
-                return;
+                await db.SaveChangesAsync(CancellationToken.None);
             }
         }
     }
