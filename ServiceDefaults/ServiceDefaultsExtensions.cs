@@ -44,6 +44,7 @@ public static class ServiceDefaultsExtensions
     {
         // Here, after routing has matched (WebApplication routes first), so route values can be named.
         app.UseMiddleware<PlainTextRouteAndQuery>();
+        app.UseMiddleware<UnreadableRequests>();
         app.MapHealthEndpoints();
         app.MapErrorQueues();
         app.MapApiDocuments();

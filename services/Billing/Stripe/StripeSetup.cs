@@ -23,6 +23,8 @@ public static class StripeSetup
         builder.Services.AddOptions<StripeSettings>().BindConfiguration("Stripe").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<StripeRequestRate>();
         builder.Services.AddTransient<StripeRequestRateHandler>();
+        builder.Services.AddSingleton<StripeCalls>();
+        builder.Services.AddTransient<StripeCallsHandler>();
 
 #pragma warning disable EXTEXP0001 // The service defaults give every client a standard handler; Stripe's needs its own retry rule.
         builder.Services.AddHttpClient(HttpClientName)
@@ -39,7 +41,9 @@ public static class StripeSetup
                 options.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(60);
                 options.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(90);
             });
-        builder.Services.AddHttpClient(HttpClientName).AddHttpMessageHandler<StripeRequestRateHandler>();
+        builder.Services.AddHttpClient(HttpClientName)
+            .AddHttpMessageHandler<StripeRequestRateHandler>()
+            .AddHttpMessageHandler<StripeCallsHandler>();
 
         builder.Services.AddSingleton(services =>
         {
