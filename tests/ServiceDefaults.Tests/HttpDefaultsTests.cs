@@ -8,6 +8,7 @@ using Cic.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Cic.ServiceDefaults.Tests;
 
@@ -25,12 +26,15 @@ public abstract class HttpLedger(string environment) : IAsyncLifetime
 
     public WebApplication App { get; private set; } = null!;
 
+    /// <summary>Everything the app logged at Information and above.</summary>
+    public CapturedLogs Logs { get; } = new();
+
     public async ValueTask InitializeAsync()
     {
         var servers = await TestServers.GetAsync();
         _database = await servers.CreateDatabaseAsync("http");
         _broker = await servers.CreateVirtualHostAsync("http");
-        App = LedgerApp.Build(_database.ConnectionString, _broker.Amqp, environment);
+        App = LedgerApp.Build(_database.ConnectionString, _broker.Amqp, environment, services: s => s.AddSingleton<ILoggerProvider>(Logs));
         await App.StartHealthyAsync();
     }
 
@@ -264,5 +268,34 @@ public sealed class DevelopmentApiReferenceTests : IAsyncLifetime
         await _app.DisposeAsync();
         await _broker.DisposeAsync();
         await _database.DisposeAsync();
+    }
+}
+
+/// <summary>Keeps what an app logs, to check what an engineer would read.</summary>
+public sealed class CapturedLogs : ILoggerProvider
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(string Category, LogLevel Level, string Message)> _entries = new();
+
+    public IReadOnlyList<(string Category, LogLevel Level, string Message)> Entries => [.. _entries];
+
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _entries);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(string category, System.Collections.Concurrent.ConcurrentQueue<(string, LogLevel, string)> entries) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                entries.Enqueue((category, logLevel, formatter(state, exception)));
+            }
+        }
     }
 }
