@@ -3,6 +3,7 @@ using Cic.Billing.Accounts;
 using Cic.ServiceDefaults.Monitoring;
 using Cic.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Cic.Billing.Tests;
 
@@ -16,6 +17,20 @@ public sealed class PipelineHealthFixture : UsagePushFixture
         new("Pipeline:SampleInterval", "00:00:00.200"),
         new("Pipeline:Thresholds:StripeFailingInARow", "3"),
     ];
+}
+
+public sealed class UnknownCustomersFixture : UsagePushFixture
+{
+    protected override DateTime? ClockStart => new(2026, 11, 18, 12, 0, 0, DateTimeKind.Utc);
+
+    /// <summary>What the service logs, to check what an engineer would read.</summary>
+    public CapturedLogs Logs { get; } = new();
+
+    protected override void ConfigureServices(IServiceCollection services)
+    {
+        base.ConfigureServices(services);
+        services.AddSingleton<ILoggerProvider>(Logs);
+    }
 }
 
 /// <summary>A Stripe outage, caused through the emulator's fault control: the metrics move, Billing turns Degraded with the reason, and recovers.</summary>
@@ -64,4 +79,41 @@ public sealed class PipelineHealthTests(PipelineHealthFixture billing) : IClassF
     }
 
     private sealed record Health(string Status, Dictionary<string, string> Checks, Dictionary<string, string> Reasons);
+}
+
+/// <summary>Customers the Stripe side no longer knows: one warning a reconciliation pass with their count, not one stack trace each.</summary>
+public sealed class UnknownCustomersTests(UnknownCustomersFixture billing) : IClassFixture<UnknownCustomersFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Customers_stripe_no_longer_knows_are_logged_once_a_pass_with_their_count_and_no_stack_trace()
+    {
+        await billing.ClearFaultsAsync();
+        var now = await billing.ClockNowAsync();
+        var cycle = BillingCycle.Containing(now);
+        var hour = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero).AddHours(-2);
+        var gone = new List<string>();
+        foreach (var name in new[] { "Deleted In Dashboard A", "Deleted In Dashboard B", "Deleted In Dashboard C" })
+        {
+            var company = await billing.CompanyAsync(name, since: cycle.Start);
+            await billing.TallyAsync(company, hour, 1, revision: 1);
+            await billing.SettledAsync(company, cycle.ToString(), 1);
+            gone.Add((await billing.CustomerIdAsync(company))!);
+        }
+
+        // Stripe's side forgets them (an emulator restarted without its state, a test-mode data reset).
+        await billing.Stripe.ControlAsync("/_emulator/reset", cancellationToken: Ct);
+
+        var before = billing.Logs.Entries.Count;
+        (await billing.Staff.PostAsync("/billing-accounts/sync", null, Ct)).EnsureSuccessStatusCode();
+
+        var pass = billing.Logs.Entries.Skip(before).Where(e => e.Category == typeof(Reconciliation.StripeReconciliation).FullName).ToList();
+        var unknown = Assert.Single(pass, e => e.Level == LogLevel.Warning);
+        Assert.Null(unknown.Exception);
+        Assert.Contains("3 of ", unknown.Message, StringComparison.Ordinal);
+        Assert.Contains("unknown to Stripe", unknown.Message, StringComparison.Ordinal);
+        Assert.All(gone, customer => Assert.Contains(customer, unknown.Message, StringComparison.Ordinal));
+        Assert.DoesNotContain(billing.Logs.Entries.Skip(before), e => e.Level >= LogLevel.Warning && e.Exception is global::Stripe.StripeException);
+    }
 }

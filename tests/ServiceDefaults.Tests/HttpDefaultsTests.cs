@@ -270,32 +270,3 @@ public sealed class DevelopmentApiReferenceTests : IAsyncLifetime
         await _database.DisposeAsync();
     }
 }
-
-/// <summary>Keeps what an app logs, to check what an engineer would read.</summary>
-public sealed class CapturedLogs : ILoggerProvider
-{
-    private readonly System.Collections.Concurrent.ConcurrentQueue<(string Category, LogLevel Level, string Message)> _entries = new();
-
-    public IReadOnlyList<(string Category, LogLevel Level, string Message)> Entries => [.. _entries];
-
-    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _entries);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class Logger(string category, System.Collections.Concurrent.ConcurrentQueue<(string, LogLevel, string)> entries) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (IsEnabled(logLevel))
-            {
-                entries.Enqueue((category, logLevel, formatter(state, exception)));
-            }
-        }
-    }
-}
