@@ -62,6 +62,12 @@ public sealed partial class ErrorQueues(IConfiguration configuration, ILogger<Er
     /// <summary>Messages in each error queue of the service (0 when a queue has never had one and so does not exist).</summary>
     public async Task<IReadOnlyList<(string ErrorQueue, long Depth)>> DepthsAsync(CancellationToken cancellationToken)
     {
+        if (_queues.IsEmpty)
+        {
+            // A service that consumes nothing (Accounts) needs no connection of its own for this.
+            return [];
+        }
+
         var connection = await ConnectionAsync(cancellationToken);
         var depths = new List<(string, long)>();
         IChannel? channel = null;
