@@ -25,6 +25,7 @@ public sealed partial class PipelineMonitor : BackgroundService, IHealthCheck
     private readonly Dictionary<string, IReadOnlyList<PipelineReading>> _readings = [];
     private readonly HashSet<string> _failing = [];
     private readonly Lock _lock = new();
+    private string _lagging = "";
     private readonly TaskCompletionSource _firstPass = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public PipelineMonitor(IEnumerable<PipelineGauge> gauges, IServiceScopeFactory scopes, IOptions<PipelineOptions> options, IMeterFactory meters, ILogger<PipelineMonitor> log)
@@ -97,6 +98,7 @@ public sealed partial class PipelineMonitor : BackgroundService, IHealthCheck
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var reasons = new List<string>();
+        var lagging = new List<string>();
         var data = new Dictionary<string, object>();
         foreach (var gauge in _gauges.Where(g => g.ThresholdKey is not null))
         {
@@ -106,6 +108,21 @@ public sealed partial class PipelineMonitor : BackgroundService, IHealthCheck
                 reasons.Add(gauge.Reason?.Invoke(reading)
                     ?? string.Create(CultureInfo.InvariantCulture, $"{gauge.Name}{(reading.Tag is null ? "" : $" ({reading.Tag})")} is {reading.Value:0.##}"));
                 data[gauge.ThresholdKey!] = threshold;
+                lagging.Add(reading.Tag is null ? gauge.Name : $"{gauge.Name} ({reading.Tag})");
+            }
+        }
+
+        // Probes ask every few seconds: the log says when the state changes, not each time it is asked.
+        var now = string.Join(", ", lagging);
+        if (Interlocked.Exchange(ref _lagging, now) != now)
+        {
+            if (lagging.Count > 0)
+            {
+                LogDegraded(string.Join("; ", reasons));
+            }
+            else
+            {
+                LogRecovered();
             }
         }
 
@@ -118,6 +135,12 @@ public sealed partial class PipelineMonitor : BackgroundService, IHealthCheck
         Readings(gauge.Name).Select(r => r.Tag is null || gauge.TagName is null
             ? new Measurement<double>(r.Value)
             : new Measurement<double>(r.Value, new KeyValuePair<string, object?>(gauge.TagName, r.Tag)));
+
+    [LoggerMessage(LogLevel.Warning, "Pipeline Degraded: {Reasons} (docs/runbook.md)")]
+    private partial void LogDegraded(string reasons);
+
+    [LoggerMessage(LogLevel.Information, "Pipeline healthy again: every lag is under its threshold")]
+    private partial void LogRecovered();
 
     [LoggerMessage(LogLevel.Warning, "Pipeline gauge {Gauge} could not be read ({ExceptionType}: {Message}); its last value stays until it reads again")]
     private partial void LogReadFailed(string gauge, string exceptionType, string message);
