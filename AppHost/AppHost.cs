@@ -17,15 +17,15 @@ IResourceBuilder<ProjectResource> AddService<TProject>(string name) where TProje
         .WithReference(servers.Databases[name])
         .WithReference(servers.Messaging)
         .WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName)
-        // Healthy only once its database and the broker answer too.
-        .WithHttpHealthCheck("/health")
+        // Healthy only once its database and the broker answer too; Degraded, with the reason, while its pipeline lags.
+        .WithServiceHealth()
         .WithExternalHttpEndpoints();
     foreach (var server in servers.WaitFor)
     {
         service.WaitFor(server);
     }
 
-    return dashboardToken.AcceptedBy(service);
+    return dashboardToken.AcceptedBy(service).WithErrorQueueCommands(dashboardToken);
 }
 
 AddService<Projects.Cic_Accounts>(ResourceNames.Accounts);

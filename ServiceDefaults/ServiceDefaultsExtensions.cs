@@ -1,5 +1,6 @@
 using Cic.ServiceDefaults.Health;
 using Cic.ServiceDefaults.Http;
+using Cic.ServiceDefaults.Messaging;
 using Cic.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -36,14 +37,16 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>
     /// Refuses route and query values that are not plain text (<see cref="InputText"/>);
-    /// <c>/alive</c> and <c>/health</c> in every environment; the OpenAPI document and the browsable
+    /// <c>/alive</c> and <c>/health</c> in every environment; the staff <c>/error-queues</c> endpoints of a service with messaging; the OpenAPI document and the browsable
     /// API reference in Development.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         // Here, after routing has matched (WebApplication routes first), so route values can be named.
         app.UseMiddleware<PlainTextRouteAndQuery>();
+        app.UseMiddleware<UnreadableRequests>();
         app.MapHealthEndpoints();
+        app.MapErrorQueues();
         app.MapApiDocuments();
         return app;
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text.Json;
 
 namespace Cic.AppHost.Commands;
@@ -33,6 +34,83 @@ internal static class OnCallCommands
                 ? ResourceCommandState.Enabled
                 : ResourceCommandState.Disabled,
         });
+    }
+
+    /// <summary>
+    /// Every service: "Show failed messages" — each <c>_error</c> queue with its depth and the reason of its first messages
+    /// (<c>GET /error-queues</c>); "Replay failed messages" — after the cause is fixed, every message of every error queue sent
+    /// back to the queue it failed on, as the dashboard's staff (<c>POST /error-queues/{queue}/replay</c>, audited in the
+    /// service's log). Consumers are idempotent, so a message that was handled after all changes nothing.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithErrorQueueCommands(this IResourceBuilder<ProjectResource> service, DashboardToken token)
+    {
+        var endpoint = service.GetEndpoint("http");
+        var healthy = (UpdateCommandStateContext context) => context.ResourceSnapshot.HealthStatus is null
+            ? ResourceCommandState.Disabled
+            : ResourceCommandState.Enabled;
+        service.WithCommand("show-failed-messages", "Show failed messages", async context =>
+        {
+            var lines = new List<string>();
+            foreach (var (queue, depth) in await ErrorQueuesAsync(endpoint, token, context.CancellationToken))
+            {
+                lines.Add($"{queue}: {depth}");
+                if (depth == 0)
+                {
+                    continue;
+                }
+
+                using var messages = await StaffAsync(HttpMethod.Get, $"{endpoint.Url}/error-queues/{queue}/messages?limit=3", null, token, context.CancellationToken);
+                lines.AddRange(messages.RootElement.EnumerateArray().Select(m =>
+                    $"  {m.GetProperty("id").GetString()} failed {m.GetProperty("failedAt")}: {m.GetProperty("reason")}"));
+            }
+
+            return CommandResults.Success(lines.Count == 0 ? "No error queues." : string.Join("\n", lines));
+        }, new CommandOptions
+        {
+            Description = "The service's error queues, how many failed messages each holds and why the first ones failed.",
+            IconName = "MailError",
+            UpdateState = healthy,
+        });
+        return service.WithCommand("replay-failed-messages", "Replay failed messages", async context =>
+        {
+            var replayed = new List<string>();
+            foreach (var (queue, depth) in await ErrorQueuesAsync(endpoint, token, context.CancellationToken))
+            {
+                if (depth == 0)
+                {
+                    continue;
+                }
+
+                using var result = await StaffAsync(HttpMethod.Post, $"{endpoint.Url}/error-queues/{queue}/replay",
+                    JsonContent.Create(new { all = true }), token, context.CancellationToken);
+                replayed.Add($"{queue}: {result.RootElement.GetProperty("replayed").GetArrayLength()}");
+            }
+
+            return CommandResults.Success(replayed.Count == 0 ? "Nothing to replay." : "Replayed " + string.Join(", ", replayed));
+        }, new CommandOptions
+        {
+            Description = "After the cause is fixed: send every failed message back to the queue it failed on (consumers ignore what they already handled).",
+            ConfirmationMessage = "Send every message in this service's error queues back to its queue? Do this only once the cause of the failures is fixed.",
+            IconName = "ArrowRepeatAll",
+            UpdateState = healthy,
+        });
+    }
+
+    private static async Task<List<(string Queue, long Depth)>> ErrorQueuesAsync(EndpointReference endpoint, DashboardToken token, CancellationToken cancellationToken)
+    {
+        using var queues = await StaffAsync(HttpMethod.Get, $"{endpoint.Url}/error-queues", null, token, cancellationToken);
+        return queues.RootElement.EnumerateArray().Select(q => (q.GetProperty("queue").GetString()!, q.GetProperty("depth").GetInt64())).ToList();
+    }
+
+    private static async Task<JsonDocument> StaffAsync(HttpMethod method, string url, HttpContent? content, DashboardToken token, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, url) { Content = content };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Staff());
+        using var response = await Http.SendAsync(request, cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        return response.IsSuccessStatusCode
+            ? JsonDocument.Parse(body)
+            : throw new InvalidOperationException($"{url} answered {(int)response.StatusCode}: {body}");
     }
 
     /// <summary>

@@ -22,8 +22,9 @@ public static class HealthExtensions
 
     /// <summary>
     /// <c>/alive</c>: the process answers (liveness). <c>/health</c>: every check, so the database and
-    /// the broker too (readiness). Both in every environment, without authentication; they say which
-    /// check failed but nothing more.
+    /// the broker too (readiness; Degraded still answers 200, so a lagging pipeline never takes an instance
+    /// out of service). Both in every environment, without authentication; they say which check is not
+    /// healthy and why, in words meant for on-call (no exception details).
     /// </summary>
     public static WebApplication MapHealthEndpoints(this WebApplication app)
     {
@@ -48,6 +49,9 @@ public static class HealthExtensions
         {
             status = report.Status.ToString(),
             checks = report.Entries.ToDictionary(entry => entry.Key, entry => entry.Value.Status.ToString()),
+            reasons = report.Entries
+                .Where(entry => entry.Value.Status != HealthStatus.Healthy && entry.Value.Description is not null)
+                .ToDictionary(entry => entry.Key, entry => entry.Value.Description),
         };
         return http.Response.WriteAsync(JsonSerializer.Serialize(body));
     }

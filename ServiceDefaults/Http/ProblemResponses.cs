@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Cic.ServiceDefaults.Http;
 
@@ -47,6 +48,33 @@ public static class ProblemResponses
             next(app);
         };
     }
+}
+
+/// <summary>
+/// Answers an unreadable request (<see cref="BadHttpRequestException"/>) where it is thrown, inside the pipeline:
+/// it is the client's mistake, so it must reach neither the developer exception page nor the exception handler,
+/// which log it as <c>fail: An unhandled exception has occurred</c>. Logged at Debug.
+/// </summary>
+internal sealed partial class UnreadableRequests(RequestDelegate next, IProblemDetailsService problemDetails, ILogger<UnreadableRequests> log)
+{
+    public async Task InvokeAsync(HttpContext httpContext)
+    {
+        try
+        {
+            await next(httpContext);
+        }
+        catch (BadHttpRequestException badRequest) when (!httpContext.Response.HasStarted)
+        {
+            LogRefused(httpContext.Request.Method, httpContext.Request.Path, badRequest.StatusCode, badRequest.Message);
+            if (!await new UnreadableRequestHandler(problemDetails).TryHandleAsync(httpContext, badRequest, httpContext.RequestAborted))
+            {
+                throw;
+            }
+        }
+    }
+
+    [LoggerMessage(LogLevel.Debug, "{Method} {Path} refused with {Status}: {Reason}")]
+    private partial void LogRefused(string method, string path, int status, string reason);
 }
 
 /// <summary>

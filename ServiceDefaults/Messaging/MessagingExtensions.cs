@@ -1,7 +1,9 @@
+using Cic.ServiceDefaults.Monitoring;
 using Cic.ServiceDefaults.Persistence;
 using MassTransit;
 using MassTransit.Middleware;
 using Microsoft.Extensions.Configuration;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -35,6 +37,8 @@ public static class MessagingExtensions
         builder.Services.AddSingleton<OutboxRelay>();
         builder.Services.AddHostedService(services => services.GetRequiredService<OutboxRelay>());
         builder.Services.AddHostedService<MessagingHousekeeping>();
+        builder.Services.AddSingleton<ErrorQueues>();
+        builder.AddMessagingGauges();
 
         builder.Services.AddMassTransit(bus =>
         {
@@ -43,9 +47,10 @@ public static class MessagingExtensions
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(EndpointPrefix(builder), includeNamespace: false));
             consumers?.Invoke(bus);
 
-            bus.AddConfigureEndpointsCallback((context, _, endpoint) =>
+            bus.AddConfigureEndpointsCallback((context, name, endpoint) =>
             {
                 var options = context.GetRequiredService<IOptions<MessagingOptions>>().Value;
+                context.GetRequiredService<ErrorQueues>().Register(name);
                 if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
                 {
                     rabbit.SetQuorumQueue();
@@ -81,6 +86,40 @@ public static class MessagingExtensions
         });
 
         return builder;
+    }
+
+    /// <summary>
+    /// The outbox backlog and the age of its oldest unsent message (Degraded past <c>Pipeline:Thresholds:OutboxOldestUnsentSeconds</c>,
+    /// default 5 min: events are not reaching the other services), and the depth of every <c>_error</c> queue of the
+    /// service (Degraded past <c>Pipeline:Thresholds:ErrorQueueDepth</c>, default 0: any failed message needs a look).
+    /// </summary>
+    private static void AddMessagingGauges(this IHostApplicationBuilder builder)
+    {
+        builder.AddPipelineGauge(PipelineGauge.Of(
+            "cic.outbox.backlog", "{message}", "Integration events committed but not yet published to the broker",
+            async (services, ct) => await services.GetRequiredService<DbContext>().Set<OutboxMessage>().CountAsync(m => m.SentAt == null, ct)));
+        builder.AddPipelineGauge(PipelineGauge.Of(
+            "cic.outbox.oldest_unsent_age", "s", "Age of the oldest integration event not yet published (0 when none)",
+            async (services, ct) =>
+            {
+                var oldest = await services.GetRequiredService<DbContext>().Set<OutboxMessage>()
+                    .Where(m => m.SentAt == null).OrderBy(m => m.Sequence).Select(m => (DateTimeOffset?)m.CreatedAt).FirstOrDefaultAsync(ct);
+                return PipelineGauge.AgeSeconds(oldest, services.GetRequiredService<TimeProvider>().GetUtcNow());
+            }) with
+        {
+            ThresholdKey = "OutboxOldestUnsentSeconds",
+            DefaultThreshold = 300,
+            Reason = r => $"the oldest unpublished event in the outbox is {PipelineGauge.Duration(r.Value)} old (is the broker reachable?)",
+        });
+        builder.AddPipelineGauge(new PipelineGauge(
+            "cic.messaging.error_queue.depth", "{message}", "Failed messages waiting in each _error queue of the service for on-call to look at and replay",
+            async (services, ct) => (await services.GetRequiredService<ErrorQueues>().DepthsAsync(ct)).Select(d => new PipelineReading(d.Depth, d.ErrorQueue)).ToList())
+        {
+            TagName = "messaging.destination.name",
+            ThresholdKey = "ErrorQueueDepth",
+            DefaultThreshold = 0,
+            Reason = r => $"{r.Tag} holds {r.Value:0} failed message(s) (GET /error-queues/{r.Tag}/messages)",
+        });
     }
 
     /// <summary><c>Messaging:EndpointPrefix</c>, or the service's name: <c>Cic.Usage</c> consumes on <c>usage-…</c> queues.</summary>

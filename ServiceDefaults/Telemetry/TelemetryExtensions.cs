@@ -25,6 +25,12 @@ public static class TelemetryExtensions
             ? configured
             : builder.Environment.ApplicationName;
 
+        // IHttpClientFactory logs every request's start and end at Information: thousands of lines an hour of Stripe
+        // calls that an engineer never acts on. Failures still show (Polly's retries warn; the callers log what failed).
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
+        // The health check service logs every Degraded probe (every few seconds); the pipeline check logs when the state changes.
+        builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", LogLevel.Error);
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;

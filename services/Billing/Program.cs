@@ -3,6 +3,7 @@ using Cic.Billing.Accounts;
 using Cic.Billing.CycleSoFar;
 using Cic.Billing.Invoices;
 using Cic.Billing.PaymentMethods;
+using Cic.Billing.Pipeline;
 using Cic.Billing.Readiness;
 using Cic.Billing.Reconciliation;
 using Cic.Billing.Stripe;
@@ -17,6 +18,7 @@ builder.AddServiceDefaults();
 builder.AddServiceDatabase<BillingDb>(BillingDb.ConnectionName);
 builder.AddMessaging(bus => bus.AddAccountsProjection().AddUsagePush());
 builder.AddStripe();
+builder.AddBillingPipeline();
 builder.Services.AddValidation();
 builder.Services
     .AddPaymentMethods()

@@ -15,7 +15,7 @@ builder.AddServiceDefaults();
 builder.AddServiceDatabase<UsageDb>(UsageDb.ConnectionName);
 builder.AddMessaging(bus => bus.AddAccountsProjection());
 builder.AddCallIngestion();
-builder.Services.AddTallyPublishing();
+builder.AddTallyPublishing();
 builder.Services.AddSequenceGapTracking();
 builder.Services.AddValidation();
 

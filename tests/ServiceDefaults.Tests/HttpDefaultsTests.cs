@@ -8,6 +8,7 @@ using Cic.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Cic.ServiceDefaults.Tests;
 
@@ -25,12 +26,15 @@ public abstract class HttpLedger(string environment) : IAsyncLifetime
 
     public WebApplication App { get; private set; } = null!;
 
+    /// <summary>Everything the app logged at Information and above.</summary>
+    public CapturedLogs Logs { get; } = new();
+
     public async ValueTask InitializeAsync()
     {
         var servers = await TestServers.GetAsync();
         _database = await servers.CreateDatabaseAsync("http");
         _broker = await servers.CreateVirtualHostAsync("http");
-        App = LedgerApp.Build(_database.ConnectionString, _broker.Amqp, environment);
+        App = LedgerApp.Build(_database.ConnectionString, _broker.Amqp, environment, services: s => s.AddSingleton<ILoggerProvider>(Logs));
         await App.StartHealthyAsync();
     }
 

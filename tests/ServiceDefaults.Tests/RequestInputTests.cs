@@ -15,6 +15,18 @@ public abstract class RequestInputTests(HttpLedger ledger)
 {
     private static CancellationToken Cancel => TestContext.Current.CancellationToken;
 
+    [Fact]
+    public async Task Unreadable_bodies_are_the_clients_mistake_and_are_not_logged_as_errors()
+    {
+        using var client = ledger.Client(TestTokens.Staff());
+        var before = ledger.Logs.Entries.Count;
+
+        await BadRequestAsync(await client.PostAsync("/entries", Json("{not json"), Cancel));
+        await BadRequestAsync(await client.PostAsync("/entries", Json("""{"note": 123, "amount": 10}"""), Cancel));
+
+        Assert.DoesNotContain(ledger.Logs.Entries.Skip(before), e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Warning);
+    }
+
     [Theory]
     [InlineData("""{"note": 123, "amount": 10}""", "note")]
     [InlineData("""{"note": "lunch", "amount": "ten"}""", "amount")]

@@ -29,6 +29,8 @@ public static class UsageHost
                 new("Usage:Anomalies:MinimumChange", "20"),
                 new("Usage:Sequences:SettleDelay", "00:00:00"),
                 new("Usage:Sequences:Interval", "00:00:00.200"),
+                // The pipeline gauges and the health they make, sampled often enough for a test to wait on.
+                new("Pipeline:SampleInterval", "00:00:00.200"),
                 .. settings ?? [],
             ],
             testServices =>

@@ -44,6 +44,11 @@ public sealed partial class StripeReconciliation(IServiceScopeFactory scopes, IO
             .OrderBy(a => a.SyncedAt)
             .Select(a => a.StripeCustomerId!)
             .ToListAsync(cancellationToken);
+        // Each condition is logged once a pass with its count, not once a customer: a few hundred customers deleted
+        // in Stripe's dashboard must not bury the log in stack traces every hour.
+        var unknown = new List<string>();
+        var failed = new List<string>();
+        Exception? firstFailure = null;
         foreach (var customer in customers)
         {
             // A scope per account: one account's failure or changes never touch another's.
@@ -52,15 +57,36 @@ public sealed partial class StripeReconciliation(IServiceScopeFactory scopes, IO
             {
                 await scope.ServiceProvider.GetRequiredService<AccountSync>().SyncAsync(customer, cancellationToken);
             }
+            catch (global::Stripe.StripeException e) when (e.HttpStatusCode == System.Net.HttpStatusCode.NotFound && !cancellationToken.IsCancellationRequested)
+            {
+                unknown.Add(customer);
+            }
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
-                LogCustomerFailed(e, customer);
+                failed.Add(customer);
+                firstFailure ??= e;
             }
+        }
+
+        if (unknown.Count > 0)
+        {
+            LogCustomersUnknown(unknown.Count, customers.Count, Sample(unknown));
+        }
+
+        if (firstFailure is not null)
+        {
+            LogCustomersFailed(firstFailure, failed.Count, customers.Count, Sample(failed));
         }
     }
 
-    [LoggerMessage(LogLevel.Warning, "Reconciling Stripe customer {Customer} failed; the next pass tries again")]
-    private partial void LogCustomerFailed(Exception e, string customer);
+    private static string Sample(List<string> customers) =>
+        string.Join(", ", customers.Take(5)) + (customers.Count > 5 ? $" and {customers.Count - 5} more" : "");
+
+    [LoggerMessage(LogLevel.Warning, "{Count} of {Total} Stripe customers are unknown to Stripe (deleted there?): {Customers}; their accounts are not reconciled (docs/runbook.md)")]
+    private partial void LogCustomersUnknown(int count, int total, string customers);
+
+    [LoggerMessage(LogLevel.Warning, "Reconciling {Count} of {Total} Stripe customers failed ({Customers}); the next pass tries again. The first failure")]
+    private partial void LogCustomersFailed(Exception first, int count, int total, string customers);
 }
 
 /// <summary>The daily pass over card expiry: Stripe sends no event when a card expires.</summary>

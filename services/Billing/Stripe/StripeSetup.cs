@@ -22,6 +22,8 @@ public static class StripeSetup
         builder.Services.AddOptions<StripeSettings>().BindConfiguration("Stripe").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<StripeRequestBudget>();
         builder.Services.AddTransient<StripeRequestBudgetHandler>();
+        builder.Services.AddSingleton<StripeCalls>();
+        builder.Services.AddTransient<StripeCallsHandler>();
 
 #pragma warning disable EXTEXP0001 // The service defaults give every client a standard handler; Stripe's needs its own retry rule.
         builder.Services.AddHttpClient(HttpClientName)
@@ -38,7 +40,9 @@ public static class StripeSetup
                 options.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(60);
                 options.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(90);
             });
-        builder.Services.AddHttpClient(HttpClientName).AddHttpMessageHandler<StripeRequestBudgetHandler>();
+        builder.Services.AddHttpClient(HttpClientName)
+            .AddHttpMessageHandler<StripeRequestBudgetHandler>()
+            .AddHttpMessageHandler<StripeCallsHandler>();
 
         builder.Services.AddSingleton(services =>
         {

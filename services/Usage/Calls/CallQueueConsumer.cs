@@ -272,7 +272,7 @@ internal sealed partial class CallQueueConsumer : AsyncDefaultBasicConsumer
         };
         // Returns once the broker confirms it holds the message.
         await Channel.BasicPublishAsync(_contract.ErrorQueue, "", mandatory: false, properties, delivery.Body);
-        _metrics.Refused(_contract);
+        _metrics.Refused(_contract, delivery.Message.Calls.Select(c => c.SourceSystem).FirstOrDefault());
     }
 
     [LoggerMessage(LogLevel.Warning, "Refused a message from {Queue} (moved to its error queue): {Reason}")]

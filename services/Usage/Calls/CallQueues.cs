@@ -20,6 +20,7 @@ public sealed partial class CallQueues(
     IOptions<IngestOptions> options,
     IServiceScopeFactory scopes,
     CallIngestionMetrics metrics,
+    ErrorQueues errorQueues,
     TimeProvider time,
     ILogger<CallQueues> log) : BackgroundService, IHealthCheck
 {
@@ -34,6 +35,12 @@ public sealed partial class CallQueues(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Their error queues are inspected and replayed like the bus's (GET /error-queues).
+        foreach (var contract in CallContract.All)
+        {
+            errorQueues.Register(contract.Queue);
+        }
+
         var factory = new ConnectionFactory
         {
             // An amqp:// URI carrying the credentials and the virtual host, as for the bus.

@@ -46,11 +46,12 @@ public sealed class CallRecorder(UsageDb db, TimeProvider time)
                 SET call_count = usage_windows.call_count + excluded.call_count,
                     trace_parent = coalesce(excluded.trace_parent, usage_windows.trace_parent)
         )
-        SELECT count(*) FROM inserted
+        -- What was stored, by source and by whole seconds between handling and storing (the ingest delay).
+        SELECT source_system, floor(extract(epoch FROM $6 - handled_at))::bigint, count(*) FROM inserted GROUP BY 1, 2
         """;
 
-    /// <summary>Stores the calls that are new and tallies them, in one transaction; returns how many were new.</summary>
-    public async Task<int> RecordAsync(IReadOnlyCollection<HandledCall> calls, CancellationToken cancellationToken)
+    /// <summary>Stores the calls that are new and tallies them, in one transaction; returns what was new.</summary>
+    public async Task<RecordedCalls> RecordAsync(IReadOnlyCollection<HandledCall> calls, CancellationToken cancellationToken)
     {
         var offered = Distinct(calls);
         var sources = new string[offered.Length];
@@ -89,7 +90,14 @@ public sealed class CallRecorder(UsageDb db, TimeProvider time)
                     new NpgsqlParameter { Value = (object?)Activity.Current?.Id ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
                 },
             };
-            return (int)(long)(await command.ExecuteScalarAsync(cancellationToken))!;
+            var stored = new List<StoredCalls>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                stored.Add(new StoredCalls(reader.GetString(0), reader.GetInt64(1), (int)reader.GetInt64(2)));
+            }
+
+            return new RecordedCalls(stored);
         }
         finally
         {
@@ -117,4 +125,14 @@ public sealed class CallRecorder(UsageDb db, TimeProvider time)
         });
         return [.. distinct];
     }
+}
+
+/// <summary>Calls stored for the first time from one source, handled <see cref="DelaySeconds"/> whole seconds before they were stored.</summary>
+public readonly record struct StoredCalls(string SourceSystem, long DelaySeconds, int Count);
+
+/// <summary>What one <see cref="CallRecorder.RecordAsync"/> stored.</summary>
+public sealed record RecordedCalls(IReadOnlyList<StoredCalls> Stored)
+{
+    /// <summary>Calls stored for the first time (the others were stored already).</summary>
+    public int Total => Stored.Sum(s => s.Count);
 }

@@ -21,6 +21,7 @@ public sealed partial class TallyPublisher(
     IServiceScopeFactory scopes,
     IOptions<TallyOptions> options,
     IOptions<UsageAnomalyOptions> anomalies,
+    TallyProgress progress,
     TimeProvider time,
     ILogger<TallyPublisher> log) : BackgroundService
 {
@@ -35,6 +36,8 @@ public sealed partial class TallyPublisher(
                 while (await PublishDueWindowsAsync(stoppingToken) == options.Value.BatchSize)
                 {
                 }
+
+                progress.PassCompleted(time.GetUtcNow());
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
@@ -125,4 +128,14 @@ public sealed partial class TallyPublisher(
 
     [LoggerMessage(LogLevel.Warning, "Publishing tallies failed; trying again at the next interval")]
     private partial void LogPassFailed(Exception e);
+}
+
+/// <summary>When this instance's tally publisher last went through every due window: how far a waiting tally can be behind.</summary>
+public sealed class TallyProgress(TimeProvider time)
+{
+    private long _lastPassTicks = time.GetUtcNow().UtcTicks;
+
+    public DateTimeOffset LastPassAt => new(Interlocked.Read(ref _lastPassTicks), TimeSpan.Zero);
+
+    public void PassCompleted(DateTimeOffset at) => Interlocked.Exchange(ref _lastPassTicks, at.UtcTicks);
 }
