@@ -10,10 +10,13 @@ public static class Payers
     /// usage from before the company's first arrangement, that first one. Null while Accounts has not
     /// told Billing about the company yet.
     /// </summary>
-    public static async Task<BillingArrangement?> InForceAtAsync(this BillingDb db, Guid companyId, DateTimeOffset at, CancellationToken cancellationToken)
+    public static async Task<BillingArrangement?> InForceAtAsync(this BillingDb db, Guid companyId, DateTimeOffset at, CancellationToken cancellationToken) =>
+        InForceAt(await db.BillingArrangements.Where(a => a.CompanyId == companyId).ToListAsync(cancellationToken), at); // a handful per company
+
+    /// <summary>Of one company's arrangements, the one in force at <paramref name="at"/> (see <see cref="InForceAtAsync"/>).</summary>
+    public static BillingArrangement? InForceAt(IEnumerable<BillingArrangement> arrangements, DateTimeOffset at)
     {
-        var arrangements = db.BillingArrangements.Where(a => a.CompanyId == companyId);
-        return await arrangements.Where(a => a.EffectiveFrom <= at).OrderByDescending(a => a.EffectiveFrom).FirstOrDefaultAsync(cancellationToken)
-            ?? await arrangements.OrderBy(a => a.EffectiveFrom).FirstOrDefaultAsync(cancellationToken);
+        var all = arrangements.ToList();
+        return all.Where(a => a.EffectiveFrom <= at).MaxBy(a => a.EffectiveFrom) ?? all.MinBy(a => a.EffectiveFrom);
     }
 }

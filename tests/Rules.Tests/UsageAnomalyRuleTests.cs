@@ -1,6 +1,6 @@
 using Cic.Usage.Anomalies;
 
-namespace Cic.Usage.Tests;
+namespace Cic.Rules.Tests;
 
 /// <summary>The unusual-usage rule on its own: no server needed.</summary>
 public sealed class UsageAnomalyRuleTests
