@@ -29,70 +29,60 @@ public static class IngestBenchmark
         // --sequence: every call carries its per-source sequence number (the gap tracker's hot-path cost).
         var sequenced = options.Flag("sequence");
 
-        using var servers = BenchServers.FromEnvironment();
+        var servers = BenchServers.Local();
         var stamp = DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
         var database = $"bench_usage_ingest_{stamp}";
-        var vhost = $"bench-ingest-{stamp}";
-        Console.WriteLine($"machine: {BenchServers.Machine()}; {await servers.VersionsAsync()}; all on 127.0.0.1");
+        Console.WriteLine($"machine: {BenchServers.Machine()}; {await BenchServers.VersionsAsync(servers)}; all on 127.0.0.1");
         Console.WriteLine($"workload: {count:N0} messages, {companyCount} companies, {duplicates:P0} duplicates, {inFlight} publishes in flight with confirms{(sequenced ? ", sequence numbers on" : "")}");
 
-        await servers.CreateDatabaseAsync(database);
-        var amqp = await servers.CreateVirtualHostAsync(vhost);
-        try
+        // Dropped and deleted at the end unless --keep.
+        await using var benchDatabase = await servers.DatabaseAsync(database);
+        benchDatabase.Keep = options.Flag("keep");
+        await using var broker = await servers.CreateVirtualHostAsync("bench-ingest");
+        var amqp = broker.Amqp;
+        await using var usage = await UsageProcess.StartAsync(benchDatabase.ConnectionString, amqp);
+        var companies = Enumerable.Range(0, companyCount).Select(_ => Guid.NewGuid()).ToArray();
+        var expected = new Expectation(benchDatabase.ConnectionString);
+        var factory = new ConnectionFactory { Uri = amqp };
+        await using var connection = await factory.CreateConnectionAsync("cic-bench");
+
+        // 1. The bare broker: the same bodies through one quorum queue, publisher confirms, manual acks.
+        var plan = Plan(count, duplicates);
+        var singleBodies = plan.Select(call => Body(Call("bench-single", call, companies, sequenced))).ToArray();
+        var raw = await RawBrokerAsync(connection, singleBodies, inFlight);
+        Report("raw broker (RabbitMQ.Client -> quorum queue -> RabbitMQ.Client)", count, raw.Total, $"{count / raw.Publish.TotalSeconds:N0} msg/s publishing");
+
+        // 2. CallHandled, one per message, as plain JSON from a bare AMQP producer.
+        var single = await PublishAndSettleAsync(connection, "cic.calls", "call.handled", singleBodies, inFlight, expected, "bench-single", plan.Distinct().Count());
+        Report("single CallHandled, plain JSON producer -> stored and tallied", count, single.Total, $"{count / single.Publish.TotalSeconds:N0} msg/s publishing");
+
+        // 3. CallHandled, one per message, from a MassTransit producer (envelope, MassTransit's publish path).
+        double? singleMassTransit = null;
+        if (!options.Flag("skip-masstransit"))
         {
-            await using var usage = await UsageProcess.StartAsync(servers.ConnectionString(database), amqp);
-            var companies = Enumerable.Range(0, companyCount).Select(_ => Guid.NewGuid()).ToArray();
-            var expected = new Expectation(servers.ConnectionString(database));
-            var factory = new ConnectionFactory { Uri = amqp };
-            await using var connection = await factory.CreateConnectionAsync("cic-bench");
-
-            // 1. The bare broker: the same bodies through one quorum queue, publisher confirms, manual acks.
-            var plan = Plan(count, duplicates);
-            var singleBodies = plan.Select(call => Body(Call("bench-single", call, companies, sequenced))).ToArray();
-            var raw = await RawBrokerAsync(connection, singleBodies, inFlight);
-            Report("raw broker (RabbitMQ.Client -> quorum queue -> RabbitMQ.Client)", count, raw.Total, $"{count / raw.Publish.TotalSeconds:N0} msg/s publishing");
-
-            // 2. CallHandled, one per message, as plain JSON from a bare AMQP producer.
-            var single = await PublishAndSettleAsync(connection, "cic.calls", "call.handled", singleBodies, inFlight, expected, "bench-single", plan.Distinct().Count());
-            Report("single CallHandled, plain JSON producer -> stored and tallied", count, single.Total, $"{count / single.Publish.TotalSeconds:N0} msg/s publishing");
-
-            // 3. CallHandled, one per message, from a MassTransit producer (envelope, MassTransit's publish path).
-            double? singleMassTransit = null;
-            if (!options.Flag("skip-masstransit"))
-            {
-                var mt = await MassTransitAsync(amqp, plan, companies, sequenced, inFlight, expected);
-                singleMassTransit = count / mt.Total.TotalSeconds;
-                Report("single CallHandled, MassTransit producer -> stored and tallied", count, mt.Total, $"{count / mt.Publish.TotalSeconds:N0} msg/s publishing");
-            }
-
-            // 4. CallsHandled: the same number of calls, packed by the producer.
-            var batchBodies = plan.Chunk(batchSize)
-                .Select(chunk => Body(new CallsHandled(Guid.NewGuid(), DateTimeOffset.UtcNow, chunk.Select(call => Call("bench-batch", call, companies, sequenced)).ToList())))
-                .ToArray();
-            var batch = await PublishAndSettleAsync(connection, "cic.calls", "calls.handled", batchBodies, inFlight, expected, "bench-batch", plan.Distinct().Count());
-            Report($"batch CallsHandled x{batchSize}, plain JSON producer -> stored and tallied", count, batch.Total, $"{batchBodies.Length:N0} messages");
-
-            var singleRate = count / single.Total.TotalSeconds;
-            var batchRate = count / batch.Total.TotalSeconds;
-            var rawRate = count / raw.Total.TotalSeconds;
-            Console.WriteLine($"usage service peak memory (VmHWM): {usage.PeakMemoryMiB():N0} MiB");
-            if (singleMassTransit is { } mtRate)
-            {
-                Console.WriteLine($"single via MassTransit producer: {mtRate:F0} calls/s ({mtRate / rawRate:F2} of raw broker)");
-            }
-
-            Console.WriteLine(FormattableString.Invariant($"ingest single={singleRate:F0} batch={batchRate:F0} ratio={singleRate / rawRate:F2}"));
-            return 0;
+            var mt = await MassTransitAsync(amqp, plan, companies, sequenced, inFlight, expected);
+            singleMassTransit = count / mt.Total.TotalSeconds;
+            Report("single CallHandled, MassTransit producer -> stored and tallied", count, mt.Total, $"{count / mt.Publish.TotalSeconds:N0} msg/s publishing");
         }
-        finally
+
+        // 4. CallsHandled: the same number of calls, packed by the producer.
+        var batchBodies = plan.Chunk(batchSize)
+            .Select(chunk => Body(new CallsHandled(Guid.NewGuid(), DateTimeOffset.UtcNow, chunk.Select(call => Call("bench-batch", call, companies, sequenced)).ToList())))
+            .ToArray();
+        var batch = await PublishAndSettleAsync(connection, "cic.calls", "calls.handled", batchBodies, inFlight, expected, "bench-batch", plan.Distinct().Count());
+        Report($"batch CallsHandled x{batchSize}, plain JSON producer -> stored and tallied", count, batch.Total, $"{batchBodies.Length:N0} messages");
+
+        var singleRate = count / single.Total.TotalSeconds;
+        var batchRate = count / batch.Total.TotalSeconds;
+        var rawRate = count / raw.Total.TotalSeconds;
+        Console.WriteLine($"usage service peak memory (VmHWM): {usage.PeakMemoryMiB():N0} MiB");
+        if (singleMassTransit is { } mtRate)
         {
-            if (!options.Flag("keep"))
-            {
-                await servers.DropDatabaseAsync(database);
-            }
-
-            await servers.DeleteVirtualHostAsync(vhost);
+            Console.WriteLine($"single via MassTransit producer: {mtRate:F0} calls/s ({mtRate / rawRate:F2} of raw broker)");
         }
+
+        Console.WriteLine(FormattableString.Invariant($"ingest single={singleRate:F0} batch={batchRate:F0} ratio={singleRate / rawRate:F2}"));
+        return 0;
     }
 
     /// <summary>Which call each message carries: every call once, and a share of messages repeating an earlier call.</summary>
