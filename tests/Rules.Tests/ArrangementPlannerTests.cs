@@ -89,9 +89,27 @@ public sealed class ArrangementPlannerTests
         var history = new History();
         var now = new DateTimeOffset(2026, 11, 2, 9, 0, 0, TimeSpan.Zero);
         history.Move(null, now);
-        Assert.Equal(ArrangementPlan.Nothing, history.Move(null, now.AddHours(1)));
+        Assert.Equal(new ArrangementPlan(null, null, RecordsArrangement: false), history.Move(null, now.AddHours(1)));
         history.Move(GroupA, now.AddHours(2));
-        Assert.Equal(ArrangementPlan.Nothing, history.Move(GroupA, now.AddHours(3)));
+        Assert.Equal(new ArrangementPlan(null, null, RecordsArrangement: false), history.Move(GroupA, now.AddHours(3)));
+    }
+
+    [Fact]
+    public void At_the_switch_the_new_payer_is_in_force_and_nothing_is_pending_any_more()
+    {
+        var history = new History();
+        var now = new DateTimeOffset(2026, 11, 2, 9, 0, 0, TimeSpan.Zero);
+        history.Move(null, now);
+        var switchAt = history.Move(GroupA, now.AddDays(1)).AnnounceFrom!.Value;
+
+        var (before, pendingBefore) = BillingArrangement.At(history.Decisions, switchAt.AddTicks(-1));
+        var (at, pendingAt) = BillingArrangement.At(history.Decisions, switchAt);
+
+        Assert.Equal((Company, GroupA), (before?.PayerId, pendingBefore?.PayerId));
+        Assert.Equal(GroupA, at?.PayerId);
+        Assert.Null(pendingAt);
+        Assert.Equal(Company, BillingArrangement.At(history.Decisions, now).InForce?.PayerId); // in force from the very moment it was decided
+        Assert.Null(BillingArrangement.At(history.Decisions, now.AddTicks(-1)).InForce);
     }
 
     [Fact]
@@ -179,6 +197,8 @@ public sealed class ArrangementPlannerTests
         private long _version;
 
         public Guid? Membership { get; private set; }
+
+        public IReadOnlyList<BillingArrangement> Decisions => _decisions;
 
         public DateTimeOffset FirstEffective => _decisions.Min(d => d.EffectiveFrom);
 

@@ -22,6 +22,7 @@ public sealed class CallRulesTests
         Assert.Equal("SourceSystem is missing", CallRules.Problem(Good with { SourceSystem = null! }, Now, Skew));
         Assert.Equal("SourceSystem is longer than 100 characters", CallRules.Problem(Good with { SourceSystem = new string('s', 101) }, Now, Skew));
         Assert.Equal("CallId is missing (source system 'ivr-eu')", CallRules.Problem(Good with { CallId = "" }, Now, Skew));
+        Assert.Equal("CallId is missing (source system 'ivr-eu')", CallRules.Problem(Good with { CallId = "\t " }, Now, Skew));
         Assert.Equal("CallId is longer than 200 characters (source system 'ivr-eu')", CallRules.Problem(Good with { CallId = new string('c', 201) }, Now, Skew));
         Assert.Equal("CompanyId is missing (call 'ivr-eu/c-000123')", CallRules.Problem(Good with { CompanyId = Guid.Empty }, Now, Skew));
         Assert.Equal("HandledAt is missing (call 'ivr-eu/c-000123')", CallRules.Problem(Good with { HandledAt = default }, Now, Skew));

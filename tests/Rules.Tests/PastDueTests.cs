@@ -32,6 +32,18 @@ public sealed class PastDueTests
                 Assert.Equal(!invoice.IsPastDueAt(Now), Cic.Billing.Invoices.Invoice.NotPastDueAt(Now).Compile()(invoice));
             });
 
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData(-1, true)]
+    [InlineData(0, false)]
+    [InlineData(1, false)]
+    public void The_queries_judge_an_open_untried_invoice_by_its_due_date_alone(int? dueInDays, bool pastDue)
+    {
+        var invoice = Invoice("open", 0, dueInDays is { } days ? Now.AddDays(days) : null);
+        Assert.Equal(pastDue, Cic.Billing.Invoices.Invoice.PastDueAt(Now).Compile()(invoice));
+        Assert.Equal(!pastDue, Cic.Billing.Invoices.Invoice.NotPastDueAt(Now).Compile()(invoice));
+    }
+
     [Fact]
     public void Only_a_finalized_invoice_that_was_not_voided_is_issued()
     {

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Cic.Billing.Accounts;
 
 /// <summary>Which billing account pays for a company's usage at a given moment.</summary>
-public static class Payers
+public static partial class Payers
 {
     /// <summary>
     /// The arrangement in force at <paramref name="at"/>: the latest one that started by then, or, for
@@ -12,11 +12,4 @@ public static class Payers
     /// </summary>
     public static async Task<BillingArrangement?> InForceAtAsync(this BillingDb db, Guid companyId, DateTimeOffset at, CancellationToken cancellationToken) =>
         InForceAt(await db.BillingArrangements.Where(a => a.CompanyId == companyId).ToListAsync(cancellationToken), at); // a handful per company
-
-    /// <summary>Of one company's arrangements, the one in force at <paramref name="at"/> (see <see cref="InForceAtAsync"/>).</summary>
-    public static BillingArrangement? InForceAt(IEnumerable<BillingArrangement> arrangements, DateTimeOffset at)
-    {
-        var all = arrangements.ToList();
-        return all.Where(a => a.EffectiveFrom <= at).MaxBy(a => a.EffectiveFrom) ?? all.MinBy(a => a.EffectiveFrom);
-    }
 }
