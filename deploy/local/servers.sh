@@ -3,7 +3,13 @@
 # the postgres user when we are root) and RabbitMQ (Debian's rabbitmq-server, installed with apt
 # when missing and we are root), both on loopback ports, plus the SMTP sink's module
 # (python3-aiosmtpd), with all data under $CIC_DATA_DIR
-# (default: .local/ in the checkout, git-ignored). Idempotent: a second start finds them running.
+# (default: .local/servers/ in the checkout, git-ignored). Idempotent: a second start finds them running.
+#
+# These are the servers of ./cic test and ./cic bench. Their default ports and folder differ from those of the
+# AppHost's servers (./cic up: PostgreSQL 54329, RabbitMQ 56729/56739/56749, data in .local/), so a developer's
+# running platform and a test run never collide; CIC_PG_PORT, CIC_AMQP_PORT, CIC_RABBITMQ_MANAGEMENT_PORT and
+# CIC_RABBITMQ_DIST_PORT move them (e.g. for a second checkout's tests). A port held by someone else stops the
+# start with a message naming it, instead of a server's "could not bind".
 #
 #   servers.sh install   install what is missing (as root, with apt): PostgreSQL, RabbitMQ, the SMTP sink's module
 #   servers.sh start     start both (and create each service's database)
@@ -15,11 +21,11 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 
-data_dir=${CIC_DATA_DIR:-$root/.local}
-pg_port=${CIC_PG_PORT:-54329}
-amqp_port=${CIC_AMQP_PORT:-56729}
-mgmt_port=${CIC_RABBITMQ_MANAGEMENT_PORT:-56739}
-dist_port=${CIC_RABBITMQ_DIST_PORT:-56749}
+data_dir=${CIC_DATA_DIR:-$root/.local/servers}
+pg_port=${CIC_PG_PORT:-54339}
+amqp_port=${CIC_AMQP_PORT:-56759}
+mgmt_port=${CIC_RABBITMQ_MANAGEMENT_PORT:-56769}
+dist_port=${CIC_RABBITMQ_DIST_PORT:-56779}
 pg_user=cic
 pg_password=cic-local
 # One node name per port, so checkouts with different ports never collide in Erlang's port mapper.
@@ -29,6 +35,15 @@ rabbit_password=cic-local
 databases=(accounts usage billing notifications)
 
 log() { [ -n "${CIC_QUIET:-}" ] || echo "$@" >&2; }
+
+# Fails, naming the variable to change, when something other than our server answers on a loopback port.
+require_free_port() {
+  local port=$1 variable=$2
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "servers.sh: port $port is in use by another process (another checkout's servers?); set $variable to a free port." >&2
+    exit 4
+  fi
+}
 
 pg_bin() {
   local v
@@ -58,6 +73,7 @@ start_postgres() {
   dir=$(pg_dir)
   "$here/postgres-server.sh" init "$dir" "$pg_port"
   if ! pg_running; then
+    require_free_port "$pg_port" CIC_PG_PORT
     as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null \
       || { tail -n 30 "$dir/server.log" >&2; exit 1; }
   fi
@@ -84,6 +100,11 @@ apt_install() {
 }
 
 start_rabbitmq() {
+  if ! { [ -d "$data_dir/rabbitmq" ] && "$here/rabbitmq-node.sh" status "$data_dir/rabbitmq" "$rabbit_node" >/dev/null 2>&1; }; then
+    require_free_port "$amqp_port" CIC_AMQP_PORT
+    require_free_port "$mgmt_port" CIC_RABBITMQ_MANAGEMENT_PORT
+    require_free_port "$dist_port" CIC_RABBITMQ_DIST_PORT
+  fi
   "$here/rabbitmq-node.sh" start "$data_dir/rabbitmq" "$rabbit_node" "$amqp_port" "$mgmt_port" "$dist_port"
   local ctl=(env HOME="$data_dir/rabbitmq" ERL_EPMD_ADDRESS=127.0.0.1 /usr/lib/rabbitmq/bin/rabbitmqctl -q -n "$rabbit_node@localhost")
   if ! "${ctl[@]}" list_users 2>/dev/null | grep -q "^$rabbit_user"; then

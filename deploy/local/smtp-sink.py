@@ -3,6 +3,9 @@
 
     /usr/bin/python3 deploy/local/smtp-sink.py --port 2525 --dir .local/mail
 
+--port 0 lets the kernel choose a free port as the sink binds it (tests use that, so no port is picked beforehand
+that another process could take); the first line on stdout always tells the address it listens on.
+
 Each message lands in DIR as <UTC time>-<random>.eml (written to a temporary name, then renamed,
 so a reader never sees half a message), with X-Envelope-From / X-Envelope-To headers added in front.
 Open one with any mail reader, or `less`. It needs Debian's python3-aiosmtpd (hence /usr/bin/python3).
@@ -20,7 +23,7 @@ import sys
 import uuid
 
 try:
-    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import SMTP
 except ImportError:
     sys.exit("smtp-sink: the aiosmtpd module is missing: apt-get install python3-aiosmtpd, and run this with /usr/bin/python3")
 
@@ -64,19 +67,21 @@ def main():
     args = parser.parse_args()
 
     os.makedirs(args.dir, exist_ok=True)
-    controller = Controller(Sink(args.dir, args.reject_domain, args.defer_domain), hostname=args.host, port=args.port)
-    controller.start()
-    print(f"smtp-sink: listening on {args.host}:{args.port}, storing messages in {os.path.abspath(args.dir)}", flush=True)
-
+    sink = Sink(args.dir, args.reject_domain, args.defer_domain)
     loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    server = loop.run_until_complete(loop.create_server(lambda: SMTP(sink), host=args.host, port=args.port, reuse_address=True))
+    host, port = server.sockets[0].getsockname()[:2]
+    print(f"smtp-sink: listening on {host}:{port}, storing messages in {os.path.abspath(args.dir)}", flush=True)
+
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
         loop.run_until_complete(stop.wait())
     finally:
-        controller.stop()
-
+        server.close()
+        loop.run_until_complete(server.wait_closed())
 
 if __name__ == "__main__":
     main()

@@ -8,7 +8,10 @@ using Cic.Testing;
 
 namespace Cic.Accounts.Tests;
 
-/// <summary>The effective-date rule across a month boundary, with the service's injected clock.</summary>
+/// <summary>
+/// The effective-date rule across a month boundary, with the service's injected clock, through the API and the events it
+/// announces. The rule's every case and its laws are in tests/Rules.Tests (ArrangementPlannerTests), without a server.
+/// </summary>
 [Collection(nameof(AccountsService))]
 public sealed class BillingArrangementTests(AccountsFixture accounts)
 {
@@ -66,23 +69,6 @@ public sealed class BillingArrangementTests(AccountsFixture accounts)
         await accounts.Staff.PutAsJsonAsync($"/companies/{company.Id}/organization", new JoinOrganization(organization.Id), Cancel);
         var rejoined = (await accounts.Database.EventsSinceAsync(mark2)).Single(e => e.Name == "BillingArrangementChanged").As<BillingArrangementChanged>();
         Assert.Equal(4L, rejoined.Version);
-    }
-
-    [Fact]
-    public async Task Switching_to_another_organization_within_a_month_replaces_the_pending_change()
-    {
-        var first = await accounts.CreateOrganizationAsync();
-        var second = await accounts.CreateOrganizationAsync();
-        var company = await accounts.RegisterCompanyAsync();
-
-        await accounts.Staff.PutAsJsonAsync($"/companies/{company.Id}/organization", new JoinOrganization(first.Id), Cancel);
-        await accounts.Staff.DeleteAsync($"/companies/{company.Id}/organization", Cancel);
-        await accounts.Staff.PutAsJsonAsync($"/companies/{company.Id}/organization", new JoinOrganization(second.Id), Cancel);
-
-        var arrangement = await ArrangementOf(company.Id);
-        Assert.Equal(company.Id, arrangement.Current!.PayerId);
-        Assert.Equal(second.Id, arrangement.Pending!.PayerId);
-        Assert.Single(arrangement.History, a => a.CancelledAt is null && a.EffectiveFrom > accounts.Clock.GetUtcNow());
     }
 
     [Fact]

@@ -1,40 +1,24 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text;
+using Cic.Testing;
 using Npgsql;
 
 namespace Cic.Benchmarks;
 
-/// <summary>The local servers ./cic starts, and a database and virtual host of the benchmark's own on them.</summary>
-public sealed class BenchServers : IDisposable
+/// <summary>
+/// The local servers ./cic starts, as the tests get them (Cic.Testing's <see cref="TestServers"/>: a database and a
+/// virtual host of the benchmark's own), and what a result is measured on.
+/// </summary>
+public static class BenchServers
 {
-    private readonly HttpClient _management;
-
-    private BenchServers(string postgres, Uri rabbitMq, Uri management)
+    /// <summary>The servers ./cic bench started: local ones only, never containers or another machine.</summary>
+    public static TestServers Local()
     {
-        Postgres = postgres;
-        RabbitMq = rabbitMq;
-        var credentials = management.UserInfo.Split(':').Select(Uri.UnescapeDataString).ToArray();
-        _management = new HttpClient { BaseAddress = new UriBuilder(management) { UserName = "", Password = "", Path = "/" }.Uri };
-        _management.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
-            "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credentials[0]}:{credentials[1]}")));
-    }
-
-    public string Postgres { get; }
-
-    public Uri RabbitMq { get; }
-
-    public static BenchServers FromEnvironment()
-    {
-        string Get(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
-            ? value
-            : throw new BenchmarkFailedException($"{name} is not set: run benchmarks with ./cic bench, which starts the local servers.");
-        var servers = new BenchServers(Get("CIC_POSTGRES"), new Uri(Get("CIC_RABBITMQ")), new Uri(Get("CIC_RABBITMQ_MANAGEMENT")));
-        var host = new NpgsqlConnectionStringBuilder(servers.Postgres).Host;
-        if (host is not ("127.0.0.1" or "localhost") || servers.RabbitMq.Host is not ("127.0.0.1" or "localhost"))
+        var servers = TestServers.Local()
+            ?? throw new BenchmarkFailedException("CIC_POSTGRES, CIC_RABBITMQ and CIC_RABBITMQ_MANAGEMENT are not set: run benchmarks with ./cic bench, which starts the local servers.");
+        if (new NpgsqlConnectionStringBuilder(servers.Postgres).Host is not ("127.0.0.1" or "localhost") || servers.RabbitMq.Host is not ("127.0.0.1" or "localhost"))
         {
             throw new BenchmarkFailedException("Benchmarks run against local servers on 127.0.0.1 only.");
         }
@@ -42,51 +26,16 @@ public sealed class BenchServers : IDisposable
         return servers;
     }
 
-    public string ConnectionString(string database) => new NpgsqlConnectionStringBuilder(Postgres) { Database = database }.ConnectionString;
-
-    /// <summary>Creates the database unless it exists; returns whether it was created.</summary>
-    public async Task<bool> CreateDatabaseAsync(string name)
+    public static async Task<string> VersionsAsync(TestServers servers)
     {
-        await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(servers.Postgres) { Database = "postgres" }.ConnectionString);
         await connection.OpenAsync();
-        await using var exists = new NpgsqlCommand($"SELECT 1 FROM pg_database WHERE datname = '{name}'", connection);
-        if (await exists.ExecuteScalarAsync() is not null)
-        {
-            return false;
-        }
-
-        await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
-        await create.ExecuteNonQueryAsync();
-        return true;
-    }
-
-    public async Task DropDatabaseAsync(string name)
-    {
-        NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
-        await connection.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
-        await drop.ExecuteNonQueryAsync();
-    }
-
-    /// <summary>A new virtual host; returns its amqp:// URI.</summary>
-    public async Task<Uri> CreateVirtualHostAsync(string name)
-    {
-        var user = Uri.UnescapeDataString(RabbitMq.UserInfo.Split(':')[0]);
-        (await _management.PutAsync($"api/vhosts/{Uri.EscapeDataString(name)}", null)).EnsureSuccessStatusCode();
-        (await _management.PutAsJsonAsync(
-            $"api/permissions/{Uri.EscapeDataString(name)}/{Uri.EscapeDataString(user)}",
-            new { configure = ".*", write = ".*", read = ".*" })).EnsureSuccessStatusCode();
-        return new UriBuilder(RabbitMq) { Path = "/" + Uri.EscapeDataString(name) }.Uri;
-    }
-
-    public async Task DeleteVirtualHostAsync(string name) => await _management.DeleteAsync($"api/vhosts/{Uri.EscapeDataString(name)}");
-
-    public async Task<string> VersionsAsync()
-    {
-        await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
-        await connection.OpenAsync();
-        var overview = await _management.GetFromJsonAsync<System.Text.Json.JsonElement>("api/overview");
+        var management = servers.RabbitMqManagement;
+        var credentials = management.UserInfo.Split(':').Select(Uri.UnescapeDataString).ToArray();
+        using var http = new HttpClient { BaseAddress = new UriBuilder(management) { UserName = "", Password = "", Path = "/" }.Uri };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
+            "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credentials[0]}:{credentials[1]}")));
+        var overview = await http.GetFromJsonAsync<System.Text.Json.JsonElement>("api/overview");
         return $"PostgreSQL {connection.PostgreSqlVersion}, RabbitMQ {overview.GetProperty("rabbitmq_version").GetString()} " +
             $"(Erlang {overview.GetProperty("erlang_version").GetString()})";
     }
@@ -98,15 +47,6 @@ public sealed class BenchServers : IDisposable
         var kb = long.Parse(memory.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
         return $"{Environment.ProcessorCount} cores ({model}), {kb / 1024 / 1024.0:0.#} GiB RAM, .NET {Environment.Version}";
     }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    public void Dispose() => _management.Dispose();
 }
 
 /// <summary>A service (Usage, Billing) as its own process, built by ./cic, so its memory and CPU are its own.</summary>
@@ -114,13 +54,10 @@ public sealed class ServiceProcess : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private ServiceProcess(Process process, Uri address)
-    {
-        _process = process;
-        Address = address;
-    }
+    private ServiceProcess(Process process) => _process = process;
 
-    public Uri Address { get; }
+    /// <summary>Where the service listens: the port Kestrel bound itself (port 0), as its start-up log tells.</summary>
+    public Uri Address { get; private set; } = null!;
 
     public int Id => _process.Id;
 
@@ -136,9 +73,8 @@ public sealed class ServiceProcess : IAsyncDisposable
             throw new BenchmarkFailedException($"{dll} is missing: build the solution first (./cic bench builds it).");
         }
 
-        var port = BenchServers.FreePort();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(dll)! };
-        foreach (var argument in new[] { dll, "--urls", $"http://127.0.0.1:{port}" })
+        foreach (var argument in new[] { dll, "--urls", "http://127.0.0.1:0" })
         {
             start.ArgumentList.Add(argument);
         }
@@ -147,6 +83,8 @@ public sealed class ServiceProcess : IAsyncDisposable
         start.Environment["ConnectionStrings__messaging"] = broker.ToString();
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        // "Now listening on: http://127.0.0.1:<port>": the one start-up line that says which port Kestrel got.
+        start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;
@@ -154,14 +92,38 @@ public sealed class ServiceProcess : IAsyncDisposable
 
         var process = Process.Start(start)!;
         var log = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) =>
+        {
+            lock (log)
+            {
+                log.AppendLine(e.Data);
+            }
+
+            if (e.Data?.IndexOf("Now listening on: ", StringComparison.Ordinal) is >= 0 and var at)
+            {
+                listening.TrySetResult(new Uri(e.Data[(at + "Now listening on: ".Length)..].Trim()));
+            }
+        };
         process.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var started = new ServiceProcess(process, new Uri($"http://127.0.0.1:{port}"));
-        using var http = new HttpClient { BaseAddress = started.Address, Timeout = TimeSpan.FromSeconds(5) };
+        var started = new ServiceProcess(process);
         var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (!listening.Task.IsCompleted)
+        {
+            if (process.HasExited || DateTime.UtcNow > deadline)
+            {
+                await started.DisposeAsync();
+                throw new BenchmarkFailedException($"The {service} service did not say where it listens:\n{log}");
+            }
+
+            await Task.Delay(100);
+        }
+
+        started.Address = await listening.Task;
+        using var http = new HttpClient { BaseAddress = started.Address, Timeout = TimeSpan.FromSeconds(5) };
         while (true)
         {
             if (process.HasExited)

@@ -25,82 +25,71 @@ public static class HistoryBenchmark
         var companyCount = options.Number("companies", 2000);
         var requests = options.Number("requests", 500);
 
-        using var servers = BenchServers.FromEnvironment();
-        Console.WriteLine($"machine: {BenchServers.Machine()}; {await servers.VersionsAsync()}; all on 127.0.0.1");
+        var servers = BenchServers.Local();
+        Console.WriteLine($"machine: {BenchServers.Machine()}; {await BenchServers.VersionsAsync(servers)}; all on 127.0.0.1");
         var key = RandomNumberGenerator.GetBytes(32);
-        var stamp = DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
-        var vhost = $"bench-history-{stamp}";
-        await servers.CreateDatabaseAsync(Database);
-        var amqp = await servers.CreateVirtualHostAsync(vhost);
-        var connectionString = servers.ConnectionString(Database);
-        try
+        // Dropped and deleted at the end unless --keep.
+        await using var database = await servers.DatabaseAsync(Database);
+        database.Keep = options.Flag("keep");
+        await using var broker = await servers.CreateVirtualHostAsync("bench-history");
+        var amqp = broker.Amqp;
+        var connectionString = database.ConnectionString;
+        // The service migrates the database at start-up; the rows are generated behind its back.
+        await using var usage = await ServiceProcess.StartAsync("Usage", "usage-db", connectionString, amqp, new Dictionary<string, string>
         {
-            // The service migrates the database at start-up; the rows are generated behind its back.
-            await using var usage = await ServiceProcess.StartAsync("Usage", "usage-db", connectionString, amqp, new Dictionary<string, string>
-            {
-                ["Authentication__Schemes__Bearer__ValidIssuer"] = "cic-bench",
-                ["Authentication__Schemes__Bearer__ValidAudiences__0"] = "cic-portal",
-                ["Authentication__Schemes__Bearer__SigningKeys__0__Issuer"] = "cic-bench",
-                ["Authentication__Schemes__Bearer__SigningKeys__0__Value"] = Convert.ToBase64String(key),
-            });
-            await GenerateAsync(connectionString, calls, companyCount);
+            ["Authentication__Schemes__Bearer__ValidIssuer"] = "cic-bench",
+            ["Authentication__Schemes__Bearer__ValidAudiences__0"] = "cic-portal",
+            ["Authentication__Schemes__Bearer__SigningKeys__0__Issuer"] = "cic-bench",
+            ["Authentication__Schemes__Bearer__SigningKeys__0__Value"] = Convert.ToBase64String(key),
+        });
+        await GenerateAsync(connectionString, calls, companyCount);
 
-            var companies = await CompaniesAsync(connectionString);
-            using var http = new HttpClient { BaseAddress = usage.Address, Timeout = TimeSpan.FromSeconds(30) };
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", StaffToken(key));
-            var from = MonthStart.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-            var to = MonthStart.AddMonths(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        var companies = await CompaniesAsync(connectionString);
+        using var http = new HttpClient { BaseAddress = usage.Address, Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", StaffToken(key));
+        var from = MonthStart.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        var to = MonthStart.AddMonths(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-            var random = new Random(42);
-            string Pick() => companies[random.Next(companies.Count)];
-            string PageUrl(string company) => $"/companies/{company}/calls?from={from}&to={to}&limit=100";
-            string TotalUrl(string company) => $"/companies/{company}/usage?from={from}&to={to}&granularity=month";
+        var random = new Random(42);
+        string Pick() => companies[random.Next(companies.Count)];
+        string PageUrl(string company) => $"/companies/{company}/calls?from={from}&to={to}&limit=100";
+        string TotalUrl(string company) => $"/companies/{company}/usage?from={from}&to={to}&granularity=month";
 
-            for (var i = 0; i < 50; i++)
-            {
-                (await http.GetAsync(PageUrl(Pick()))).EnsureSuccessStatusCode();
-                (await http.GetAsync(TotalUrl(Pick()))).EnsureSuccessStatusCode();
-            }
-
-            var firstPage = new List<double>();
-            var nextPage = new List<double>();
-            var total = new List<double>();
-            long rows = 0;
-            for (var i = 0; i < requests; i++)
-            {
-                var company = Pick();
-                var (page, pageMs) = await TimedAsync<JsonElement>(http, PageUrl(company));
-                firstPage.Add(pageMs);
-                rows += page.GetProperty("calls").GetArrayLength();
-                var cursor = page.GetProperty("nextCursor").GetString()
-                    ?? throw new BenchmarkFailedException($"Company {company} has a single page in the month; the data is not as generated.");
-                nextPage.Add((await TimedAsync<JsonElement>(http, PageUrl(company) + "&cursor=" + cursor)).Ms);
-                var (usageReport, totalMs) = await TimedAsync<JsonElement>(http, TotalUrl(company));
-                total.Add(totalMs);
-                if (usageReport.GetProperty("totalCalls").GetInt64() <= 0)
-                {
-                    throw new BenchmarkFailedException($"Company {company} shows no usage in the month.");
-                }
-            }
-
-            Console.WriteLine($"{requests} requests each, sequential, over HTTP with a staff token, companies picked at random; {rows / (double)requests:F0} calls per page");
-            Print("call history, first page of a company-month (100 calls)", firstPage);
-            Print("call history, next page by cursor", nextPage);
-            Print("usage total of a company-month (billing cycle)", total);
-            Console.WriteLine($"usage service peak memory (VmHWM): {usage.PeakMemoryMiB():N0} MiB");
-            Console.WriteLine(FormattableString.Invariant(
-                $"history page_p50_ms={Percentile(firstPage, 0.5):F1} page_p99_ms={Percentile(firstPage, 0.99):F1} total_p50_ms={Percentile(total, 0.5):F1} total_p99_ms={Percentile(total, 0.99):F1}"));
-            return 0;
-        }
-        finally
+        for (var i = 0; i < 50; i++)
         {
-            if (!options.Flag("keep"))
-            {
-                await servers.DropDatabaseAsync(Database);
-            }
-
-            await servers.DeleteVirtualHostAsync(vhost);
+            (await http.GetAsync(PageUrl(Pick()))).EnsureSuccessStatusCode();
+            (await http.GetAsync(TotalUrl(Pick()))).EnsureSuccessStatusCode();
         }
+
+        var firstPage = new List<double>();
+        var nextPage = new List<double>();
+        var total = new List<double>();
+        long rows = 0;
+        for (var i = 0; i < requests; i++)
+        {
+            var company = Pick();
+            var (page, pageMs) = await TimedAsync<JsonElement>(http, PageUrl(company));
+            firstPage.Add(pageMs);
+            rows += page.GetProperty("calls").GetArrayLength();
+            var cursor = page.GetProperty("nextCursor").GetString()
+                ?? throw new BenchmarkFailedException($"Company {company} has a single page in the month; the data is not as generated.");
+            nextPage.Add((await TimedAsync<JsonElement>(http, PageUrl(company) + "&cursor=" + cursor)).Ms);
+            var (usageReport, totalMs) = await TimedAsync<JsonElement>(http, TotalUrl(company));
+            total.Add(totalMs);
+            if (usageReport.GetProperty("totalCalls").GetInt64() <= 0)
+            {
+                throw new BenchmarkFailedException($"Company {company} shows no usage in the month.");
+            }
+        }
+
+        Console.WriteLine($"{requests} requests each, sequential, over HTTP with a staff token, companies picked at random; {rows / (double)requests:F0} calls per page");
+        Print("call history, first page of a company-month (100 calls)", firstPage);
+        Print("call history, next page by cursor", nextPage);
+        Print("usage total of a company-month (billing cycle)", total);
+        Console.WriteLine($"usage service peak memory (VmHWM): {usage.PeakMemoryMiB():N0} MiB");
+        Console.WriteLine(FormattableString.Invariant(
+            $"history page_p50_ms={Percentile(firstPage, 0.5):F1} page_p99_ms={Percentile(firstPage, 0.99):F1} total_p50_ms={Percentile(total, 0.5):F1} total_p99_ms={Percentile(total, 0.99):F1}"));
+        return 0;
     }
 
     private static async Task GenerateAsync(string connectionString, int calls, int companies)

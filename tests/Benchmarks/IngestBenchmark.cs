@@ -40,73 +40,63 @@ public static class IngestBenchmark
         // --sequence: every call carries its per-source sequence number (the gap tracker's hot-path cost).
         var sequenced = options.Flag("sequence");
 
-        using var servers = BenchServers.FromEnvironment();
+        var servers = BenchServers.Local();
         var stamp = DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
         var database = $"bench_usage_ingest_{stamp}";
-        var vhost = $"bench-ingest-{stamp}";
-        Console.WriteLine($"machine: {BenchServers.Machine()}; {await servers.VersionsAsync()}; all on 127.0.0.1");
+        Console.WriteLine($"machine: {BenchServers.Machine()}; {await BenchServers.VersionsAsync(servers)}; all on 127.0.0.1");
         Console.WriteLine($"workload: {count:N0} messages, {companyCount} companies, {duplicates:P0} duplicates, {inFlight} publishes in flight with confirms{(sequenced ? ", sequence numbers on" : "")}");
 
-        await servers.CreateDatabaseAsync(database);
-        var amqp = await servers.CreateVirtualHostAsync(vhost);
-        try
+        // Dropped and deleted at the end unless --keep.
+        await using var benchDatabase = await servers.DatabaseAsync(database);
+        benchDatabase.Keep = options.Flag("keep");
+        await using var broker = await servers.CreateVirtualHostAsync("bench-ingest");
+        var amqp = broker.Amqp;
+        await using var usage = await ServiceProcess.StartAsync("Usage", "usage-db", benchDatabase.ConnectionString, amqp);
+        var companies = Enumerable.Range(0, companyCount).Select(_ => Guid.NewGuid()).ToArray();
+        var expected = new Expectation(benchDatabase.ConnectionString);
+        var factory = new ConnectionFactory { Uri = amqp };
+        await using var connection = await factory.CreateConnectionAsync("cic-bench");
+
+        // 1. The bare broker: the same bodies through one quorum queue, publisher confirms, manual acks.
+        var plan = Plan(count, duplicates);
+        var singleBodies = plan.Select(call => Body(Call("bench-single", call, companies, sequenced))).ToArray();
+        var raw = await RawBrokerAsync(connection, singleBodies, inFlight);
+        Report("raw broker (RabbitMQ.Client -> quorum queue -> RabbitMQ.Client)", count, raw.Total, $"{count / raw.Publish.TotalSeconds:N0} msg/s publishing");
+
+        // 2. CallHandled, one per message, as plain JSON from a bare AMQP producer.
+        var single = await PublishAndSettleAsync(connection, "cic.calls", "call.handled", singleBodies, inFlight, expected, "bench-single", plan.Distinct().Count());
+        Report("single CallHandled, plain JSON producer -> stored and tallied", count, single.Total, $"{count / single.Publish.TotalSeconds:N0} msg/s publishing");
+
+        // 3. CallHandled, one per message, from a MassTransit producer (envelope, MassTransit's publish path).
+        double? singleMassTransit = null;
+        if (!options.Flag("skip-masstransit"))
         {
-            await using var usage = await ServiceProcess.StartAsync("Usage", "usage-db", servers.ConnectionString(database), amqp);
-            var companies = Enumerable.Range(0, companyCount).Select(_ => Guid.NewGuid()).ToArray();
-            var expected = new Expectation(servers.ConnectionString(database));
-            var factory = new ConnectionFactory { Uri = amqp };
-            await using var connection = await factory.CreateConnectionAsync("cic-bench");
-
-            // 1. The bare broker: the same bodies through one quorum queue, publisher confirms, manual acks.
-            var plan = Plan(count, duplicates);
-            var singleBodies = plan.Select(call => Body(Call("bench-single", call, companies, sequenced))).ToArray();
-            var raw = await RawBrokerAsync(connection, singleBodies, inFlight);
-            Report("raw broker (RabbitMQ.Client -> quorum queue -> RabbitMQ.Client)", count, raw.Total, $"{count / raw.Publish.TotalSeconds:N0} msg/s publishing");
-
-            // 2. CallHandled, one per message, as plain JSON from a bare AMQP producer.
-            var single = await PublishAndSettleAsync(connection, "cic.calls", "call.handled", singleBodies, inFlight, expected, "bench-single", plan.Distinct().Count());
-            Report("single CallHandled, plain JSON producer -> stored and tallied", count, single.Total, $"{count / single.Publish.TotalSeconds:N0} msg/s publishing");
-
-            // 3. CallHandled, one per message, from a MassTransit producer (envelope, MassTransit's publish path).
-            double? singleMassTransit = null;
-            if (!options.Flag("skip-masstransit"))
-            {
-                var mt = await MassTransitAsync(amqp, plan, companies, sequenced, inFlight, expected);
-                singleMassTransit = count / mt.Total.TotalSeconds;
-                Report("single CallHandled, MassTransit producer -> stored and tallied", count, mt.Total, $"{count / mt.Publish.TotalSeconds:N0} msg/s publishing");
-            }
-
-            // 4. The bare database: Usage's storing statement from a plain Npgsql client, no broker, no service.
-            var rawDb = await RawDatabaseAsync(servers.ConnectionString(database), batchCalls, duplicates, companies, sequenced, perStatement, connections, expected);
-            Report($"raw database (Usage's storing statement, {perStatement:N0} calls each, {connections} connections, no broker)", rawDb.Calls, rawDb.Total, "stored and tallied");
-
-            // 5. CallsHandled: calls packed by the producer, for at least batchCalls calls and batchSeconds seconds.
-            var batch = await BatchAsync(connection, batchCalls, TimeSpan.FromSeconds(batchSeconds), duplicates, companies, sequenced, batchSize, inFlight, expected);
-            Report($"batch CallsHandled x{batchSize}, plain JSON producer -> stored and tallied", batch.Calls, batch.Total, $"{batch.Messages:N0} messages in {batch.Rounds} round(s)");
-
-            var singleRate = count / single.Total.TotalSeconds;
-            var rawRate = count / raw.Total.TotalSeconds;
-            var batchRate = batch.Calls / batch.Total.TotalSeconds;
-            var rawDbRate = rawDb.Calls / rawDb.Total.TotalSeconds;
-            Console.WriteLine($"usage service peak memory (VmHWM): {usage.PeakMemoryMiB():N0} MiB");
-            if (singleMassTransit is { } mtRate)
-            {
-                Console.WriteLine($"single via MassTransit producer: {mtRate:F0} calls/s ({mtRate / rawRate:F2} of raw broker)");
-            }
-
-            Console.WriteLine(FormattableString.Invariant(
-                $"ingest single={singleRate:F0} batch={batchRate:F0} raw_broker={rawRate:F0} raw_db={rawDbRate:F0} single_ratio={singleRate / rawRate:F2} batch_ratio={batchRate / rawDbRate:F2}"));
-            return 0;
+            var mt = await MassTransitAsync(amqp, plan, companies, sequenced, inFlight, expected);
+            singleMassTransit = count / mt.Total.TotalSeconds;
+            Report("single CallHandled, MassTransit producer -> stored and tallied", count, mt.Total, $"{count / mt.Publish.TotalSeconds:N0} msg/s publishing");
         }
-        finally
+
+        // 4. The bare database: Usage's storing statement from a plain Npgsql client, no broker, no service.
+        var rawDb = await RawDatabaseAsync(benchDatabase.ConnectionString, batchCalls, duplicates, companies, sequenced, perStatement, connections, expected);
+        Report($"raw database (Usage's storing statement, {perStatement:N0} calls each, {connections} connections, no broker)", rawDb.Calls, rawDb.Total, "stored and tallied");
+
+        // 5. CallsHandled: calls packed by the producer, for at least batchCalls calls and batchSeconds seconds.
+        var batch = await BatchAsync(connection, batchCalls, TimeSpan.FromSeconds(batchSeconds), duplicates, companies, sequenced, batchSize, inFlight, expected);
+        Report($"batch CallsHandled x{batchSize}, plain JSON producer -> stored and tallied", batch.Calls, batch.Total, $"{batch.Messages:N0} messages in {batch.Rounds} round(s)");
+
+        var singleRate = count / single.Total.TotalSeconds;
+        var rawRate = count / raw.Total.TotalSeconds;
+        var batchRate = batch.Calls / batch.Total.TotalSeconds;
+        var rawDbRate = rawDb.Calls / rawDb.Total.TotalSeconds;
+        Console.WriteLine($"usage service peak memory (VmHWM): {usage.PeakMemoryMiB():N0} MiB; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+        if (singleMassTransit is { } mtRate)
         {
-            if (!options.Flag("keep"))
-            {
-                await servers.DropDatabaseAsync(database);
-            }
-
-            await servers.DeleteVirtualHostAsync(vhost);
+            Console.WriteLine($"single via MassTransit producer: {mtRate:F0} calls/s ({mtRate / rawRate:F2} of raw broker)");
         }
+
+        Console.WriteLine(FormattableString.Invariant(
+            $"ingest single={singleRate:F0} batch={batchRate:F0} raw_broker={rawRate:F0} raw_db={rawDbRate:F0} single_ratio={singleRate / rawRate:F2} batch_ratio={batchRate / rawDbRate:F2}"));
+        return 0;
     }
 
     /// <summary>Which call each message carries: every call once, and a share of messages repeating an earlier call.</summary>

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Cic.Billing.UsagePush;
 using Cic.StripeEmulator.Dashboard;
 using Cic.StripeEmulator.Hosting;
+using Cic.Testing;
 using Npgsql;
 using NpgsqlTypes;
 using Stripe;
@@ -47,8 +48,8 @@ public static class PushBenchmark
             throw new BenchmarkFailedException($"--scenario is one of: all, {string.Join(", ", Scenarios.Select(s => s.Name))}.");
         }
 
-        using var servers = BenchServers.FromEnvironment();
-        Console.WriteLine($"machine: {BenchServers.Machine()}; {await servers.VersionsAsync()}; all on 127.0.0.1; load {Load()}");
+        var servers = BenchServers.Local();
+        Console.WriteLine($"machine: {BenchServers.Machine()}; {await BenchServers.VersionsAsync(servers)}; all on 127.0.0.1; load {Load()}");
         Console.WriteLine($"backlog: {accounts:N0} billing accounts x {hours} hourly windows, each account with its Stripe customer and subscription");
         var lines = new List<string>();
         foreach (var scenario in scenarios)
@@ -67,93 +68,83 @@ public static class PushBenchmark
         return 0;
     }
 
-    private static async Task<string> RunOnceAsync(BenchServers servers, Scenario scenario, int instances, int accountCount, int hours, bool keep)
+    private static async Task<string> RunOnceAsync(TestServers servers, Scenario scenario, int instances, int accountCount, int hours, bool keep)
     {
         var stamp = DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture);
-        var database = $"bench_billing_push_{stamp}";
-        var vhost = $"bench-push-{stamp}";
-        await servers.CreateDatabaseAsync(database);
-        var amqp = await servers.CreateVirtualHostAsync(vhost);
+        // Dropped and deleted at the end unless --keep.
+        await using var benchDatabase = await servers.DatabaseAsync($"bench_billing_push_{stamp}");
+        benchDatabase.Keep = keep;
+        var database = benchDatabase.ConnectionString;
+        await using var broker = await servers.CreateVirtualHostAsync("bench-push");
+        var amqp = broker.Amqp;
         await using var stripe = await StripeEmulatorHost.StartAsync(new StripeEmulatorOptions
         {
             Dashboard = new DashboardOptions { Calls = new CallsCatalogOptions { MeterEventName = MeterEventName, PriceLookupKey = PriceLookupKey, UnitAmount = 2 } },
         });
+        var settings = new Dictionary<string, string>
+        {
+            ["Stripe__SecretKey"] = StripeEmulatorHost.DefaultApiKey,
+            ["Stripe__ApiBase"] = stripe.ApiBase,
+            ["Stripe__PriceLookupKey"] = PriceLookupKey,
+            ["Stripe__MeterEventName"] = MeterEventName,
+            ["Stripe__WebhookSecret"] = "whsec_bench",
+            // Billing is told Stripe's limits, which all its instances share.
+            ["Stripe__RequestsPerSecond"] = scenario.RequestsPerSecond.ToString(CultureInfo.InvariantCulture),
+            ["Stripe__MeterEventsPerSecond"] = scenario.MeterEventsPerSecond.ToString(CultureInfo.InvariantCulture),
+        };
+
+        // Billing creates its schema as it starts; the backlog is written before the measured instances start.
+        await (await ServiceProcess.StartAsync("Billing", "billing-db", database, amqp, settings)).DisposeAsync();
+        var backlog = await SeedAsync(stripe, database, accountCount, hours);
+
+        await stripe.ControlAsync("/_emulator/rate-limits",
+        [
+            new("requests_per_second", scenario.RequestsPerSecond.ToString(CultureInfo.InvariantCulture)),
+            new("meter_events_per_second", scenario.MeterEventsPerSecond.ToString(CultureInfo.InvariantCulture)),
+        ]);
+
+        // The periodic reconciliation re-reads every customer at start; held off (as while another instance runs it) so the figure is the push's.
+        await using var reconciliationHeld = await HoldPassAsync(database, "cic-billing-reconciliation");
+        var launched = Stopwatch.StartNew();
+        var started = DateTimeOffset.UtcNow;
+        var billing = new List<ServiceProcess>();
         try
         {
-            var settings = new Dictionary<string, string>
+            for (var i = 0; i < instances; i++)
             {
-                ["Stripe__SecretKey"] = StripeEmulatorHost.DefaultApiKey,
-                ["Stripe__ApiBase"] = stripe.ApiBase,
-                ["Stripe__PriceLookupKey"] = PriceLookupKey,
-                ["Stripe__MeterEventName"] = MeterEventName,
-                ["Stripe__WebhookSecret"] = "whsec_bench",
-                // Billing is told Stripe's limits, which all its instances share.
-                ["Stripe__RequestsPerSecond"] = scenario.RequestsPerSecond.ToString(CultureInfo.InvariantCulture),
-                ["Stripe__MeterEventsPerSecond"] = scenario.MeterEventsPerSecond.ToString(CultureInfo.InvariantCulture),
-            };
-
-            // Billing creates its schema as it starts; the backlog is written before the measured instances start.
-            await (await ServiceProcess.StartAsync("Billing", "billing-db", servers.ConnectionString(database), amqp, settings)).DisposeAsync();
-            var backlog = await SeedAsync(stripe, servers.ConnectionString(database), accountCount, hours);
-
-            await stripe.ControlAsync("/_emulator/rate-limits",
-            [
-                new("requests_per_second", scenario.RequestsPerSecond.ToString(CultureInfo.InvariantCulture)),
-                new("meter_events_per_second", scenario.MeterEventsPerSecond.ToString(CultureInfo.InvariantCulture)),
-            ]);
-
-            // The periodic reconciliation re-reads every customer at start; held off (as while another instance runs it) so the figure is the push's.
-            await using var reconciliationHeld = await HoldPassAsync(servers.ConnectionString(database), "cic-billing-reconciliation");
-            var launched = Stopwatch.StartNew();
-            var started = DateTimeOffset.UtcNow;
-            var billing = new List<ServiceProcess>();
-            try
-            {
-                for (var i = 0; i < instances; i++)
-                {
-                    billing.Add(await ServiceProcess.StartAsync("Billing", "billing-db", servers.ConnectionString(database), amqp, settings));
-                }
-
-                var cpuBefore = billing.Select(b => b.CpuTime()).ToList();
-                var drained = await DrainAsync(servers.ConnectionString(database), backlog.Windows, launched);
-                var cpu = billing.Select((b, i) => (b.CpuTime() - cpuBefore[i]).TotalSeconds).Sum();
-                var (events, value) = stripe.MeterEventTotals(MeterEventName);
-                using var http = new HttpClient { BaseAddress = stripe.BaseUrl };
-                var limits = JsonDocument.Parse(await http.GetStringAsync("/_emulator/rate-limits")).RootElement;
-                var admitted = limits.GetProperty("admitted").GetInt64();
-                var limited = limits.GetProperty("limited").GetInt64();
-                if (events != backlog.Windows || value != backlog.Calls)
-                {
-                    throw new BenchmarkFailedException(
-                        $"Stripe recorded {events:N0} meter events of {value:N0} calls; the backlog was {backlog.Windows:N0} windows of {backlog.Calls:N0} calls.");
-                }
-
-                var steady = drained.LastSent - drained.FirstSent;
-                var rate = (backlog.Windows - 1) / steady.TotalSeconds;
-                Console.WriteLine(
-                    $"{scenario.Name}, {instances} Billing instance(s): {backlog.Windows:N0} meter events in {drained.Total.TotalSeconds:F0} s from launch "
-                    + $"({steady.TotalSeconds:F0} s first to last push) = {rate:F1} pushes/s = {rate / scenario.PushLimit:F2} of the {scenario.PushLimit:N0}/s limit; "
-                    + $"{limited:N0} of {admitted + limited:N0} requests answered 429 ({(double)limited / Math.Max(1, admitted + limited):P1}); "
-                    + $"Stripe recorded {events:N0} events = windows with usage; Billing CPU {cpu:F0} s; load {Load()}");
-                return FormattableString.Invariant(
-                    $"push scenario={scenario.Name} instances={instances} windows={backlog.Windows} pushes_per_s={rate:F1} ratio={rate / scenario.PushLimit:F2} http_429={limited} requests={admitted + limited} drain_s={drained.Total.TotalSeconds:F0} started={started:HH:mm:ss}");
+                billing.Add(await ServiceProcess.StartAsync("Billing", "billing-db", database, amqp, settings));
             }
-            finally
+
+            var cpuBefore = billing.Select(b => b.CpuTime()).ToList();
+            var drained = await DrainAsync(database, backlog.Windows, launched);
+            var cpu = billing.Select((b, i) => (b.CpuTime() - cpuBefore[i]).TotalSeconds).Sum();
+            var (events, value) = stripe.MeterEventTotals(MeterEventName);
+            using var http = new HttpClient { BaseAddress = stripe.BaseUrl };
+            var limits = JsonDocument.Parse(await http.GetStringAsync("/_emulator/rate-limits")).RootElement;
+            var admitted = limits.GetProperty("admitted").GetInt64();
+            var limited = limits.GetProperty("limited").GetInt64();
+            if (events != backlog.Windows || value != backlog.Calls)
             {
-                foreach (var instance in billing)
-                {
-                    await instance.DisposeAsync();
-                }
+                throw new BenchmarkFailedException(
+                    $"Stripe recorded {events:N0} meter events of {value:N0} calls; the backlog was {backlog.Windows:N0} windows of {backlog.Calls:N0} calls.");
             }
+
+            var steady = drained.LastSent - drained.FirstSent;
+            var rate = (backlog.Windows - 1) / steady.TotalSeconds;
+            Console.WriteLine(
+                $"{scenario.Name}, {instances} Billing instance(s): {backlog.Windows:N0} meter events in {drained.Total.TotalSeconds:F0} s from launch "
+                + $"({steady.TotalSeconds:F0} s first to last push) = {rate:F1} pushes/s = {rate / scenario.PushLimit:F2} of the {scenario.PushLimit:N0}/s limit; "
+                + $"{limited:N0} of {admitted + limited:N0} requests answered 429 ({(double)limited / Math.Max(1, admitted + limited):P1}); "
+                + $"Stripe recorded {events:N0} events = windows with usage; Billing CPU {cpu:F0} s; load {Load()}");
+            return FormattableString.Invariant(
+                $"push scenario={scenario.Name} instances={instances} windows={backlog.Windows} pushes_per_s={rate:F1} ratio={rate / scenario.PushLimit:F2} http_429={limited} requests={admitted + limited} drain_s={drained.Total.TotalSeconds:F0} started={started:HH:mm:ss}");
         }
         finally
         {
-            if (!keep)
+            foreach (var instance in billing)
             {
-                await servers.DropDatabaseAsync(database);
+                await instance.DisposeAsync();
             }
-
-            await servers.DeleteVirtualHostAsync(vhost);
         }
     }
 

@@ -28,8 +28,6 @@ public class BillingFixture() : ServiceFixture<BillingDb>("billing-db") // Any t
     public const string MeterEventName = "calls_handled_tests";
     public const long UnitAmount = 2; // cents per call
 
-    private readonly int _port = LoopbackPort.Free();
-
     public StripeEmulatorHost Stripe { get; private set; } = null!;
 
     /// <summary>Stripe as seen from outside the platform: Stripe.js, the dashboard, a test's look behind the scenes.</summary>
@@ -49,10 +47,10 @@ public class BillingFixture() : ServiceFixture<BillingDb>("billing-db") // Any t
 
     protected virtual StripeEmulatorOptions EmulatorOptions => new() { WebhookRetrySeconds = [0.5, 1, 2, 5] };
 
-    protected override int? Port => _port;
+    protected override bool RealHttp => true;
 
-    /// <summary>Where Billing serves HTTP, for a browser.</summary>
-    public Uri BaseAddress => new($"http://127.0.0.1:{_port}");
+    /// <summary>Where Billing serves HTTP (a port Kestrel bound itself), for a browser and the emulator's webhooks.</summary>
+    public Uri BaseAddress => Host.BaseAddress!;
 
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
     [
@@ -72,7 +70,6 @@ public class BillingFixture() : ServiceFixture<BillingDb>("billing-db") // Any t
     public override async ValueTask InitializeAsync()
     {
         var options = EmulatorOptions;
-        options.WebhookUrl = $"http://127.0.0.1:{_port}/stripe/webhooks";
         options.WebhookSecret = WebhookSecret;
         // What finance sets up once in Stripe's dashboard, which the emulator creates as it starts.
         options.Dashboard = new DashboardOptions
@@ -89,6 +86,8 @@ public class BillingFixture() : ServiceFixture<BillingDb>("billing-db") // Any t
         }
 
         await base.InitializeAsync();
+        // Billing's address is known only now that it listens; nothing it must hear of has happened in Stripe yet.
+        Stripe.ConfigureWebhookUrl(new Uri(BaseAddress, "/stripe/webhooks").ToString());
     }
 
     public override async ValueTask DisposeAsync()

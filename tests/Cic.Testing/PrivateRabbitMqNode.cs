@@ -5,36 +5,54 @@ namespace Cic.Testing;
 /// <summary>
 /// A RabbitMQ node of one test's own, on free loopback ports, started with the same script as
 /// <c>./cic</c>'s node, so the test can stop and restart the broker without disturbing anyone else.
-/// Its data survive a restart, as a real broker's do.
+/// Its data survive a restart, as a real broker's do. RabbitMQ cannot bind port 0 and report it, so its ports
+/// are picked beforehand; should another process take one before the node binds it, the first start tries again
+/// on fresh ports instead of failing the test.
 /// </summary>
 public sealed class PrivateRabbitMqNode : IAsyncDisposable
 {
     private readonly string _script;
     private readonly string _directory;
     private readonly string _name;
-    private readonly int _amqpPort;
-    private readonly int _managementPort;
-    private readonly int _distributionPort;
+    private int _amqpPort;
+    private int _managementPort;
+    private int _distributionPort;
 
     private PrivateRabbitMqNode()
     {
         _script = Path.Combine(RepositoryRoot.Find(), "deploy", "local", "rabbitmq-node.sh");
         _name = $"t{Guid.NewGuid():N}"[..12];
         _directory = Path.Combine(Path.GetTempPath(), "cic-" + _name);
-        _amqpPort = LoopbackPort.Free();
-        _managementPort = LoopbackPort.Free();
-        _distributionPort = LoopbackPort.Free();
-        Amqp = new Uri($"amqp://guest:guest@127.0.0.1:{_amqpPort}/");
+        PickPorts();
     }
 
     /// <summary>amqp:// URI of the node's root virtual host.</summary>
-    public Uri Amqp { get; }
+    public Uri Amqp => new($"amqp://guest:guest@127.0.0.1:{_amqpPort}/");
 
     public static async Task<PrivateRabbitMqNode> StartAsync()
     {
         var node = new PrivateRabbitMqNode();
-        await node.StartAgainAsync();
-        return node;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await node.StartAgainAsync();
+                return node;
+            }
+            catch (InvalidOperationException) when (attempt < 3)
+            {
+                // Most likely a port taken between picking and binding: stop what started and pick again.
+                await node.StopAsync();
+                node.PickPorts();
+            }
+        }
+    }
+
+    private void PickPorts()
+    {
+        _amqpPort = LoopbackPort.Free();
+        _managementPort = LoopbackPort.Free();
+        _distributionPort = LoopbackPort.Free();
     }
 
     /// <summary>Stops the broker: connections drop and nothing can be published until it starts again.</summary>

@@ -24,8 +24,8 @@ public abstract class ServiceFixture<TEntryPoint>(string databaseConnectionName)
     /// <summary>Settings beyond the connection strings and tokens, e.g. a faster poll interval.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
 
-    /// <summary>A loopback port to serve real HTTP on (see <see cref="ServiceHost.StartAsync{TEntryPoint}"/>); none by default.</summary>
-    protected virtual int? Port => null;
+    /// <summary>Serve real HTTP on a loopback port Kestrel binds itself (see <see cref="ServiceHost.StartAsync{TEntryPoint}"/>); off by default.</summary>
+    protected virtual bool RealHttp => false;
 
     /// <summary>Replaces services of the host for tests, e.g. the <see cref="TimeProvider"/> with a fake clock.</summary>
     protected virtual void ConfigureServices(IServiceCollection services)
@@ -38,7 +38,7 @@ public abstract class ServiceFixture<TEntryPoint>(string databaseConnectionName)
         var purpose = databaseConnectionName.Replace("-db", "", StringComparison.Ordinal);
         Database = await servers.CreateDatabaseAsync(purpose);
         Broker = await servers.CreateVirtualHostAsync(purpose);
-        _host = await ServiceHost.StartAsync<TEntryPoint>(databaseConnectionName, Database, Broker, Settings, ConfigureServices, Port);
+        _host = await ServiceHost.StartAsync<TEntryPoint>(databaseConnectionName, Database, Broker, Settings, ConfigureServices, RealHttp);
     }
 
     /// <summary>An HTTP client calling the service with <paramref name="token"/> (none for an anonymous caller).</summary>

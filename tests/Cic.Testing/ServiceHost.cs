@@ -1,6 +1,10 @@
+using System.Net;
 using System.Net.Http.Headers;
 using MassTransit;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
@@ -18,9 +22,16 @@ public sealed class ServiceHost<TEntryPoint> : IAsyncDisposable where TEntryPoin
 {
     private readonly WebApplicationFactory<TEntryPoint> _factory;
 
-    internal ServiceHost(WebApplicationFactory<TEntryPoint> factory) => _factory = factory;
+    internal ServiceHost(WebApplicationFactory<TEntryPoint> factory, Uri? baseAddress)
+    {
+        _factory = factory;
+        BaseAddress = baseAddress;
+    }
 
     public IServiceProvider Services => _factory.Services;
+
+    /// <summary>Where the service serves real HTTP (the port Kestrel bound), when started with <c>realHttp</c>; null on the in-memory test server.</summary>
+    public Uri? BaseAddress { get; }
 
     public IBus Bus => Services.GetRequiredService<IBus>();
 
@@ -54,9 +65,10 @@ public static class ServiceHost
     /// <param name="broker">Its virtual host.</param>
     /// <param name="settings">Settings beyond the connection strings and tokens, e.g. a faster poll interval.</param>
     /// <param name="services">Replaces services of the host, e.g. the <see cref="TimeProvider"/> with a fake clock.</param>
-    /// <param name="port">
-    /// Serve real HTTP on this loopback port (Kestrel) instead of the in-memory test server, for callers
-    /// outside the test process such as the Stripe emulator's webhooks.
+    /// <param name="realHttp">
+    /// Serve real HTTP with Kestrel instead of the in-memory test server, for callers outside the test process
+    /// such as the Stripe emulator's webhooks. Kestrel binds 127.0.0.1:0 itself and the address it got is
+    /// <see cref="ServiceHost{TEntryPoint}.BaseAddress"/>: no port is picked beforehand that someone else could take.
     /// </param>
     public static async Task<ServiceHost<TEntryPoint>> StartAsync<TEntryPoint>(
         string databaseConnectionName,
@@ -64,7 +76,7 @@ public static class ServiceHost
         TestVirtualHost broker,
         IEnumerable<KeyValuePair<string, string?>>? settings = null,
         Action<IServiceCollection>? services = null,
-        int? port = null) where TEntryPoint : class
+        bool realHttp = false) where TEntryPoint : class
     {
         var configuration = new Dictionary<string, string?>(TestTokens.Configuration)
         {
@@ -82,13 +94,17 @@ public static class ServiceHost
             host.ConfigureAppConfiguration(c => c.AddInMemoryCollection(configuration));
             host.ConfigureTestServices(services ?? (_ => { }));
         });
-        if (port is { } loopbackPort)
+        Uri? baseAddress = null;
+        if (realHttp)
         {
-            factory.UseKestrel(kestrel => kestrel.ListenLocalhost(loopbackPort));
+            factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
             factory.StartServer();
+            var bound = factory.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+            baseAddress = new Uri(bound);
+            factory.ClientOptions.BaseAddress = baseAddress;
         }
 
-        var service = new ServiceHost<TEntryPoint>(factory);
+        var service = new ServiceHost<TEntryPoint>(factory, baseAddress);
         using var client = factory.CreateClient();
         // Nothing published from here on is dropped for want of a queue or binding.
         await Eventually.IsTrue(async () => (await client.GetAsync("/health")).IsSuccessStatusCode, $"{typeof(TEntryPoint).Assembly.GetName().Name} to report healthy");

@@ -2,7 +2,10 @@ using Npgsql;
 
 namespace Cic.Testing;
 
-/// <summary>A database of its own for one test class, dropped (with any open connections) when disposed.</summary>
+/// <summary>
+/// A database of its own for one test class (or a benchmark), dropped (with any open connections) when disposed
+/// unless <see cref="Keep"/> is set.
+/// </summary>
 public sealed class TestDatabase : IAsyncDisposable
 {
     private readonly string _admin;
@@ -18,6 +21,9 @@ public sealed class TestDatabase : IAsyncDisposable
 
     public string ConnectionString { get; }
 
+    /// <summary>Leave the database in place when disposed, e.g. a benchmark's data set kept for its next run.</summary>
+    public bool Keep { get; set; }
+
     internal static async Task<TestDatabase> CreateAsync(string admin, string purpose)
     {
         // PostgreSQL names are at most 63 characters; the unique part goes first so it survives the cut.
@@ -27,6 +33,21 @@ public sealed class TestDatabase : IAsyncDisposable
         await connection.OpenAsync();
         await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
         await create.ExecuteNonQueryAsync();
+        return new TestDatabase(admin, name);
+    }
+
+    /// <summary>The database <paramref name="name"/>, created unless it exists.</summary>
+    internal static async Task<TestDatabase> OpenOrCreateAsync(string admin, string name)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(admin) { Database = "postgres" }.ConnectionString);
+        await connection.OpenAsync();
+        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @name", connection) { Parameters = { new("name", name) } };
+        if (await exists.ExecuteScalarAsync() is null)
+        {
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+
         return new TestDatabase(admin, name);
     }
 
@@ -43,6 +64,11 @@ public sealed class TestDatabase : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
+        if (Keep)
+        {
+            return;
+        }
+
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_admin) { Database = "postgres" }.ConnectionString);
         await connection.OpenAsync();
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{Name}\" WITH (FORCE)", connection);

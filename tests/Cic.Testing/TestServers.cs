@@ -7,7 +7,8 @@ namespace Cic.Testing;
 /// <summary>
 /// The PostgreSQL and RabbitMQ servers the tests run against, found once per test process: the
 /// local servers <c>./cic test</c> starts (<c>CIC_POSTGRES</c>, <c>CIC_RABBITMQ</c>,
-/// <c>CIC_RABBITMQ_MANAGEMENT</c>), or containers where a Docker daemon answers.
+/// <c>CIC_RABBITMQ_MANAGEMENT</c>), or containers where a Docker daemon answers. The benchmarks use the same
+/// servers (<see cref="Local"/>: only those <c>./cic</c> starts).
 /// </summary>
 public sealed class TestServers
 {
@@ -34,17 +35,28 @@ public sealed class TestServers
     /// <summary>A new, empty database for one test class; dropped when disposed.</summary>
     public Task<TestDatabase> CreateDatabaseAsync(string purpose) => TestDatabase.CreateAsync(Postgres, purpose);
 
+    /// <summary>The database <paramref name="name"/>, created unless it exists (a benchmark's data set); dropped when disposed unless kept.</summary>
+    public Task<TestDatabase> DatabaseAsync(string name) => TestDatabase.OpenOrCreateAsync(Postgres, name);
+
     /// <summary>A new virtual host for one test class, so its queues and messages are its own; deleted when disposed.</summary>
     public Task<TestVirtualHost> CreateVirtualHostAsync(string purpose) => TestVirtualHost.CreateAsync(RabbitMq, RabbitMqManagement, purpose);
 
-    private static async Task<TestServers> DiscoverAsync()
+    /// <summary>The local servers <c>./cic</c> started, from its environment variables; null when they are not set.</summary>
+    public static TestServers? Local()
     {
         var postgres = Environment.GetEnvironmentVariable("CIC_POSTGRES");
         var rabbit = Environment.GetEnvironmentVariable("CIC_RABBITMQ");
         var management = Environment.GetEnvironmentVariable("CIC_RABBITMQ_MANAGEMENT");
-        if (!string.IsNullOrEmpty(postgres) && !string.IsNullOrEmpty(rabbit) && !string.IsNullOrEmpty(management))
+        return !string.IsNullOrEmpty(postgres) && !string.IsNullOrEmpty(rabbit) && !string.IsNullOrEmpty(management)
+            ? new TestServers(postgres, new Uri(rabbit), new Uri(management))
+            : null;
+    }
+
+    private static async Task<TestServers> DiscoverAsync()
+    {
+        if (Local() is { } local)
         {
-            return new TestServers(postgres, new Uri(rabbit), new Uri(management));
+            return local;
         }
 
         if (DockerMayAnswer())

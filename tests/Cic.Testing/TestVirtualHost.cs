@@ -58,6 +58,18 @@ public sealed class TestVirtualHost : IAsyncDisposable
             : 0;
     }
 
+    /// <summary>
+    /// How many times the broker has redelivered messages of a queue (a delivery whose channel closed before its ack,
+    /// given again): the management API's <c>message_stats.redeliver</c>, which lags by a few seconds but never falls.
+    /// </summary>
+    public async Task<long> RedeliveriesAsync(string queue)
+    {
+        using var json = JsonDocument.Parse(await _management.GetStringAsync($"api/queues/{Uri.EscapeDataString(Name)}/{Uri.EscapeDataString(queue)}"));
+        return json.RootElement.TryGetProperty("message_stats", out var stats) && stats.TryGetProperty("redeliver", out var redeliver)
+            ? redeliver.GetInt64()
+            : 0;
+    }
+
     /// <summary>The names of the queues in this virtual host.</summary>
     public async Task<IReadOnlyList<string>> QueueNamesAsync()
     {

@@ -7,8 +7,8 @@ using MimeKit;
 namespace Cic.Notifications.Tests;
 
 /// <summary>
-/// A real SMTP server on a free loopback port: the project's <c>deploy/local/smtp-sink.py</c>, which
-/// stores every message it accepts as a file. Tests read what was sent, and stop and restart it to
+/// A real SMTP server on a loopback port it binds itself (port 0; it reports the one it got): the project's
+/// <c>deploy/local/smtp-sink.py</c>, which stores every message it accepts as a file. Tests read what was sent, and stop and restart it to
 /// make an outage. Recipients at <see cref="RejectingDomain"/> are refused for good (550), those at
 /// <see cref="DeferringDomain"/> always asked to try later (451).
 /// </summary>
@@ -27,10 +27,10 @@ public sealed class SmtpSink : IAsyncDisposable
     {
         _script = Path.Combine(RepositoryRoot.Find(), "deploy", "local", "smtp-sink.py");
         Folder = Path.Combine(Path.GetTempPath(), $"cic-mail-{Guid.NewGuid():N}");
-        Port = LoopbackPort.Free();
     }
 
-    public int Port { get; }
+    /// <summary>The port the sink bound when it first started; it starts again on the same one.</summary>
+    public int Port { get; private set; }
 
     /// <summary>Where the received messages are stored, one <c>.eml</c> file each.</summary>
     public string Folder { get; }
@@ -56,7 +56,10 @@ public sealed class SmtpSink : IAsyncDisposable
         _process = null;
     }
 
-    /// <summary>Starts the server (again) on the same port and folder, and returns once it accepts connections.</summary>
+    /// <summary>
+    /// Starts the server (again) on the same port and folder, and returns once it accepts connections. The first start
+    /// binds port 0 and reads the port it got from the sink's first line.
+    /// </summary>
     public async Task StartAgainAsync()
     {
         var start = new ProcessStartInfo(Python)
@@ -76,7 +79,16 @@ public sealed class SmtpSink : IAsyncDisposable
 
         var process = Process.Start(start)!;
         var errors = new System.Text.StringBuilder();
-        process.OutputDataReceived += (_, _) => { };
+        var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, line) =>
+        {
+            // "smtp-sink: listening on 127.0.0.1:<port>, storing messages in …"
+            if (line.Data is { } text && text.StartsWith("smtp-sink: listening on ", StringComparison.Ordinal))
+            {
+                var address = text["smtp-sink: listening on ".Length..text.IndexOf(',', StringComparison.Ordinal)];
+                listening.TrySetResult(int.Parse(address[(address.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+            }
+        };
         process.ErrorDataReceived += (_, line) =>
         {
             lock (errors)
@@ -89,7 +101,7 @@ public sealed class SmtpSink : IAsyncDisposable
         _process = process;
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!await AcceptsAsync())
+        while (!listening.Task.IsCompleted || !await AcceptsAsync(listening.Task.Result))
         {
             if (process.HasExited || DateTime.UtcNow > deadline)
             {
@@ -104,6 +116,8 @@ public sealed class SmtpSink : IAsyncDisposable
 
             await Task.Delay(50);
         }
+
+        Port = listening.Task.Result;
     }
 
     /// <summary>Every message received so far, oldest first.</summary>
@@ -136,12 +150,12 @@ public sealed class SmtpSink : IAsyncDisposable
         }
     }
 
-    private async Task<bool> AcceptsAsync()
+    private static async Task<bool> AcceptsAsync(int port)
     {
         using var client = new TcpClient();
         try
         {
-            await client.ConnectAsync(IPAddress.Loopback, Port);
+            await client.ConnectAsync(IPAddress.Loopback, port);
             return true;
         }
         catch (SocketException)

@@ -45,17 +45,14 @@ public sealed class BusyMonthTests : IAsyncLifetime
         }
 
         _broker = await servers.CreateVirtualHostAsync("scale-out");
-        var billingPorts = new[] { LoopbackPort.Free(), LoopbackPort.Free() };
         _stripe = await StripeEmulatorHost.StartAsync(new StripeEmulatorOptions
         {
-            WebhookUrl = $"http://127.0.0.1:{billingPorts[0]}/stripe/webhooks",
-            WebhookSecret = WebhookSecret,
             WebhookRetrySeconds = [0.5, 1, 2, 5],
             Dashboard = new DashboardOptions { Calls = new CallsCatalogOptions() },
         });
         _stripeClient = _stripe.CreateClient();
-        // Every webhook goes to both Billing instances: each event must still be processed once.
-        var second = _stripe.AddWebhookEndpoint($"http://127.0.0.1:{billingPorts[1]}/stripe/webhooks");
+        // Every webhook goes to both Billing instances (an endpoint and a secret each): each event must still be processed once.
+        var secrets = new[] { WebhookSecret, WebhookSecret + "_second" };
         _clock = await _stripeClient.V1.TestHelpers.TestClocks.CreateAsync(new TestClockCreateOptions { FrozenTime = DateTime.UtcNow, Name = "busy month" }, cancellationToken: Ct);
 
         for (var i = 0; i < 2; i++)
@@ -71,13 +68,13 @@ public sealed class BusyMonthTests : IAsyncLifetime
             [
                 new("Stripe:SecretKey", StripeEmulatorHost.DefaultApiKey),
                 new("Stripe:PublishableKey", "pk_test_scale_out"),
-                new("Stripe:WebhookSecret", i == 0 ? WebhookSecret : second.Secret),
+                new("Stripe:WebhookSecret", secrets[i]),
                 new("Stripe:ApiBase", _stripe.ApiBase),
                 new("Stripe:PriceLookupKey", "cic_calls_handled"),
                 new("Stripe:MeterEventName", "calls_handled"),
                 new("Stripe:TestClock", _clock.Id),
                 new("Webhooks:PollInterval", "00:00:00.200"),
-            ], billingPorts[i]));
+            ], webhookSecret: secrets[i]));
             _instances.Add(await StartAsync<Cic.Notifications.NotificationsDb>($"notifications-{n}", "notifications-db", _databases["notifications"],
             [
                 new("Portal:BaseUrl", "https://portal.cic.test/"),
@@ -208,10 +205,17 @@ public sealed class BusyMonthTests : IAsyncLifetime
     }
 
     private async Task<Instance> StartAsync<TEntryPoint>(
-        string name, string connectionName, TestDatabase database, IEnumerable<KeyValuePair<string, string?>> settings, int? port = null) where TEntryPoint : class
+        string name, string connectionName, TestDatabase database, IEnumerable<KeyValuePair<string, string?>> settings, string? webhookSecret = null) where TEntryPoint : class
     {
         var consumed = new ConsumedMessages();
-        var host = await ServiceHost.StartAsync<TEntryPoint>(connectionName, database, _broker, settings, services => services.AddConsumeObserver(_ => consumed), port);
+        var host = await ServiceHost.StartAsync<TEntryPoint>(
+            connectionName, database, _broker, settings, services => services.AddConsumeObserver(_ => consumed), realHttp: webhookSecret is not null);
+        if (webhookSecret is not null)
+        {
+            // A Stripe webhook endpoint for this Billing instance, at the port its Kestrel bound itself.
+            _stripe.AddWebhookEndpointSignedWith(new Uri(host.BaseAddress!, "/stripe/webhooks").ToString(), webhookSecret);
+        }
+
         consumed.CountStoredCalls(host.Services.GetRequiredService<IMeterFactory>());
         return new Instance(name, host.Client, async () =>
         {

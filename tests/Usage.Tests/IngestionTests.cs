@@ -4,6 +4,7 @@ using System.Net;
 using System.Text;
 using Cic.ServiceDefaults.Messaging;
 using MassTransit;
+using Npgsql;
 
 namespace Cic.Usage.Tests;
 
@@ -15,24 +16,28 @@ public sealed class IngestionTests(UsageFixture usage) : IClassFixture<UsageFixt
     [Fact]
     public async Task The_same_call_twice_in_one_batch_is_stored_and_counted_once()
     {
+        using var counters = Counters();
         var company = Guid.NewGuid();
         var a = new HandledCall("ivr-eu", "in-batch-a", company, LastHour, 1000);
         var b = new HandledCall("ivr-eu", "in-batch-b", company, LastHour, 2000);
         await usage.Host.Bus.Publish(new CallsHandled(Guid.NewGuid(), DateTimeOffset.UtcNow, [a, a, b]), TestContext.Current.CancellationToken);
 
-        // Back to back on the single-call queue: they are taken into one batch.
+        // Back to back on the single-call queue: in one batch, or in two on the queue's two channels.
         var c = new HandledCall("ivr-eu", "in-batch-c", company, LastHour, 3000);
         await Task.WhenAll(
             usage.Host.Bus.Publish(Single(c), TestContext.Current.CancellationToken),
             usage.Host.Bus.Publish(Single(c), TestContext.Current.CancellationToken));
 
-        await usage.WaitForStoredCallsAsync(company, 3);
+        // The service has handled all five calls offered (whichever channel took them): three stored, two repeats.
+        await WaitUntilHandledAsync(counters, 5);
+        Assert.Equal((3, 2), (counters[StoredCounter], counters[DuplicatesCounter]));
         await AssertSettledAsync(company, 3);
     }
 
     [Fact]
     public async Task A_call_offered_again_in_later_batches_by_either_contract_or_as_plain_json_is_not_counted_again()
     {
+        using var counters = Counters();
         var company = Guid.NewGuid();
         var call = new HandledCall("crm-us", "later-batch", company, LastHour, 45_000);
         await usage.Host.Bus.Publish(Single(call), TestContext.Current.CancellationToken);
@@ -45,29 +50,47 @@ public sealed class IngestionTests(UsageFixture usage) : IClassFixture<UsageFixt
             await plain.PublishCallAsync(CallPublisher.CallJson(call.SourceSystem, call.CallId, company, call.HandledAt));
         }
 
-        // Sentinels behind the repeats on both queues: once they are stored, the repeats have been consumed.
-        var sentinel = call with { CallId = "sentinel-1" };
-        await usage.Host.Bus.Publish(Single(sentinel), TestContext.Current.CancellationToken);
-        await usage.Host.Bus.Publish(new CallsHandled(Guid.NewGuid(), DateTimeOffset.UtcNow, [sentinel with { CallId = "sentinel-2" }]), TestContext.Current.CancellationToken);
-        await usage.WaitForStoredCallsAsync(company, 3);
-
-        await AssertSettledAsync(company, 3);
+        // All four offers handled, on whichever channel of either queue: the three repeats changed nothing.
+        await WaitUntilHandledAsync(counters, 4);
+        Assert.Equal((1, 3), (counters[StoredCounter], counters[DuplicatesCounter]));
+        await AssertSettledAsync(company, 1);
     }
 
     [Fact]
-    public async Task A_redelivered_message_changes_nothing()
+    public async Task A_message_the_broker_redelivers_because_its_channel_closed_before_the_ack_changes_nothing()
     {
         var company = Guid.NewGuid();
-        var message = Single(new HandledCall("ivr-eu", "redelivered", company, LastHour, 1));
-        var messageId = NewId.NextGuid();
-        await usage.Host.Bus.Publish(message, context => context.MessageId = messageId, TestContext.Current.CancellationToken);
+        await usage.Host.Bus.Publish(Single(new HandledCall("ivr-eu", "before-redelivery", company, LastHour, 1)), TestContext.Current.CancellationToken);
         await usage.WaitForStoredCallsAsync(company, 1);
+        using var counters = Counters();
+        var redeliveriesBefore = await usage.Broker.RedeliveriesAsync(CallQueue);
 
-        // What a broker redelivery looks like to the service: the very same message, id and body, again.
-        await usage.Host.Bus.Publish(message, context => context.MessageId = messageId, TestContext.Current.CancellationToken);
-        await usage.Host.Bus.Publish(Single(new HandledCall("ivr-eu", "redelivered-sentinel", company, LastHour, 1)), TestContext.Current.CancellationToken);
-        await usage.WaitForStoredCallsAsync(company, 2);
+        await using (var hold = new NpgsqlConnection(usage.Database.ConnectionString))
+        {
+            // Hold the company's tally row: the batch storing the next call waits on it, neither committed nor acknowledged.
+            await hold.OpenAsync(TestContext.Current.CancellationToken);
+            await using var holding = await hold.BeginTransactionAsync(TestContext.Current.CancellationToken);
+            await using (var lockRow = new NpgsqlCommand($"SELECT 1 FROM usage_windows WHERE company_id = '{company}' FOR UPDATE", hold, holding))
+            {
+                await lockRow.ExecuteScalarAsync(TestContext.Current.CancellationToken);
+            }
 
+            await usage.Host.Bus.Publish(Single(new HandledCall("ivr-eu", "redelivered", company, LastHour, 1)), TestContext.Current.CancellationToken);
+            await Eventually.IsTrue(
+                async () => await usage.Database.ScalarAsync<long>(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO calls%'") > 0,
+                "the batch storing the call to wait on the held tally");
+
+            // The connection is lost with the delivery unacknowledged: the broker puts it back and, once the service has
+            // reconnected, delivers it again, marked redelivered.
+            Assert.True(await usage.Broker.CloseConnectionsAsync("Cic.Usage") > 0);
+            await holding.RollbackAsync(TestContext.Current.CancellationToken);
+        }
+
+        // The interrupted batch committed the call, its acknowledgement failed; the redelivery found the call stored.
+        await WaitUntilHandledAsync(counters, 2);
+        Assert.Equal((1, 1), (counters[StoredCounter], counters[DuplicatesCounter]));
+        await Eventually.IsTrue(async () => await usage.Broker.RedeliveriesAsync(CallQueue) > redeliveriesBefore, "the broker to report the redelivery");
         await AssertSettledAsync(company, 2);
     }
 
@@ -205,6 +228,16 @@ public sealed class IngestionTests(UsageFixture usage) : IClassFixture<UsageFixt
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         await AssertSettledAsync(company, 2);
     }
+
+    private const string CallQueue = "usage-call-handled";
+    private const string StoredCounter = "cic.usage.calls.stored";
+    private const string DuplicatesCounter = "cic.usage.calls.duplicates";
+
+    /// <summary>The service's own count of the calls it handled from now on: stored for the first time, or found already stored.</summary>
+    private ServiceCounters Counters() => new(usage.Host.Services, StoredCounter, DuplicatesCounter);
+
+    private static Task WaitUntilHandledAsync(ServiceCounters counters, long offered) =>
+        counters.WaitUntilAsync(c => c[StoredCounter] + c[DuplicatesCounter] >= offered, $"the service to have handled {offered} offered calls");
 
     private static CallHandled Single(HandledCall call) =>
         new(Guid.NewGuid(), DateTimeOffset.UtcNow, call.SourceSystem, call.CallId, call.CompanyId, call.HandledAt, call.DurationMs);

@@ -4,21 +4,11 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Cic.Usage.Tests;
 
 /// <summary>One Usage service, database and virtual host for a test class; tests keep apart by using companies of their own.</summary>
-public sealed class UsageFixture : IAsyncLifetime
+public class UsageFixture() : ServiceFixture<UsageDb>(UsageDb.ConnectionName)
 {
-    public TestDatabase Database { get; private set; } = null!;
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings => UsageHost.Settings;
 
-    public TestVirtualHost Broker { get; private set; } = null!;
-
-    public ServiceHost<UsageDb> Host { get; private set; } = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        var servers = await TestServers.GetAsync();
-        Database = await servers.CreateDatabaseAsync("usage");
-        Broker = await servers.CreateVirtualHostAsync("usage");
-        Host = await UsageHost.StartAsync(Database, Broker);
-    }
+    protected override void ConfigureServices(IServiceCollection services) => UsageHost.ConfigureServices(services);
 
     /// <summary>Calls stored for a company.</summary>
     public Task<long> StoredCallsAsync(Guid companyId) =>
@@ -30,15 +20,4 @@ public sealed class UsageFixture : IAsyncLifetime
 
     public Task WaitForStoredCallsAsync(Guid companyId, long count) =>
         Eventually.IsTrue(async () => await StoredCallsAsync(companyId) >= count, $"{count} calls of company {companyId} to be stored");
-
-    public async ValueTask DisposeAsync()
-    {
-        if (Host is not null)
-        {
-            await Host.DisposeAsync();
-        }
-
-        await Broker.DisposeAsync();
-        await Database.DisposeAsync();
-    }
 }

@@ -36,6 +36,24 @@ internal sealed class EmulatorControl(
         }
     }
 
+    /// <summary>
+    /// Points the configured endpoint at <paramref name="url"/>, for a receiver that learns its own address only once
+    /// it listens, after the emulator started (a server bound to port 0).
+    /// </summary>
+    public void ConfigureWebhookUrl(string url)
+    {
+        lock (state.Gate)
+        {
+            if (options.WebhookUrl is not null)
+            {
+                throw new InvalidOperationException($"The webhook endpoint is already configured: {options.WebhookUrl}");
+            }
+
+            options.WebhookUrl = url;
+            RegisterConfiguredEndpoint();
+        }
+    }
+
     public WebhookEndpoint AddWebhookEndpoint(string url, IEnumerable<string> enabledEvents, string? secret = null)
     {
         lock (state.Gate)

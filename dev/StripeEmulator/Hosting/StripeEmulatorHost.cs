@@ -69,6 +69,20 @@ public sealed class StripeEmulatorHost : IAsyncDisposable
         return new WebhookEndpointRegistration(endpoint.Id, endpoint.Secret);
     }
 
+    /// <summary>Registers a webhook endpoint for all event types that signs with <paramref name="secret"/>, given to its receiver beforehand.</summary>
+    public WebhookEndpointRegistration AddWebhookEndpointSignedWith(string url, string secret)
+    {
+        var endpoint = app.Services.GetRequiredService<EmulatorControl>().AddWebhookEndpoint(url, ["*"], secret);
+        return new WebhookEndpointRegistration(endpoint.Id, endpoint.Secret);
+    }
+
+    /// <summary>
+    /// Sets <see cref="StripeEmulatorOptions.WebhookUrl"/> after the start, for a receiver that binds port 0 and so
+    /// knows its address only once it listens; the endpoint signs with <see cref="WebhookSecret"/> and survives
+    /// <see cref="Reset"/>. Events raised before this call are not delivered.
+    /// </summary>
+    public void ConfigureWebhookUrl(string url) => app.Services.GetRequiredService<EmulatorControl>().ConfigureWebhookUrl(url);
+
     /// <summary>Forgets everything (as <c>POST /_emulator/reset</c>); the configured webhook endpoint is registered again.</summary>
     public void Reset() => app.Services.GetRequiredService<EmulatorControl>().Reset();
 

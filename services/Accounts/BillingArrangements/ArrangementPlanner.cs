@@ -11,49 +11,36 @@ namespace Cic.Accounts.BillingArrangements;
 /// an arrangement in force gets one at once; after that, a change of payer takes effect at the start
 /// of the next billing cycle, so the current cycle stays with the old payer. Changing back before
 /// then cancels the pending change. Every decision is announced with BillingArrangementChanged.
+/// The rule itself, with no database, is in ArrangementRule.cs (<see cref="Plan"/>).
 /// Callers hold the company's row lock, so decisions for one company never interleave.
 /// </summary>
-public static class ArrangementPlanner
+public static partial class ArrangementPlanner
 {
     public static async Task PlanAsync(AccountsDb db, Company company, DateTimeOffset now, string decidedBy, CancellationToken cancellationToken)
     {
-        var (payerKind, payerId) = company.OrganizationId is { } organizationId
-            ? (AccountKind.Organization, organizationId)
-            : (AccountKind.Company, company.Id);
-
+        var (payerKind, payerId) = PayerFor(company.Id, company.OrganizationId);
         var decisions = await db.BillingArrangements
             .Where(a => a.CompanyId == company.Id && a.CancelledAt == null)
             .ToListAsync(cancellationToken);
-        var (inForce, pending) = BillingArrangement.At(decisions, now);
-
-        if (inForce is null)
-        {
-            Decide(db, company, payerKind, payerId, now, now, decidedBy);
-            return;
-        }
-
-        if (pending is not null && pending.PayerKind == payerKind && pending.PayerId == payerId)
-        {
-            return; // already planned
-        }
-
-        if (pending is not null)
+        var plan = Plan(decisions, payerKind, payerId, now);
+        if (plan.Cancel is { } pending)
         {
             pending.CancelledAt = now;
         }
 
-        if (inForce.PayerKind == payerKind && inForce.PayerId == payerId)
+        if (plan.AnnounceFrom is not { } effectiveFrom)
         {
-            if (pending is not null)
-            {
-                // Moving back before the change took effect: announce that the old payer stays from then on.
-                Announce(db, company, payerKind, payerId, pending.EffectiveFrom, now);
-            }
-
             return;
         }
 
-        Decide(db, company, payerKind, payerId, BillingCycle.StartOfNext(now), now, decidedBy);
+        if (plan.RecordsArrangement)
+        {
+            Decide(db, company, payerKind, payerId, effectiveFrom, now, decidedBy);
+        }
+        else
+        {
+            Announce(db, company, payerKind, payerId, effectiveFrom, now);
+        }
     }
 
     private static void Decide(

@@ -8,7 +8,7 @@ namespace Cic.Accounts.BillingArrangements;
 /// One decision about who pays for a company's usage from a given moment: the company itself or its
 /// organization. The arrangement in force at a moment is the latest uncancelled one effective by then.
 /// </summary>
-public sealed class BillingArrangement
+public sealed partial class BillingArrangement
 {
     public Guid Id { get; init; }
 
@@ -31,15 +31,6 @@ public sealed class BillingArrangement
 
     /// <summary>Set when a pending arrangement was called off before taking effect.</summary>
     public DateTimeOffset? CancelledAt { get; set; }
-
-    /// <summary>Of a company's decisions, the one in force at <paramref name="now"/> and the one waiting to take effect.</summary>
-    public static (BillingArrangement? InForce, BillingArrangement? Pending) At(IEnumerable<BillingArrangement> decisions, DateTimeOffset now)
-    {
-        var live = decisions.Where(a => a.CancelledAt is null).ToList();
-        return (
-            live.Where(a => a.EffectiveFrom <= now).MaxBy(a => (a.EffectiveFrom, a.Version)),
-            live.Where(a => a.EffectiveFrom > now).MaxBy(a => (a.EffectiveFrom, a.Version)));
-    }
 }
 
 internal sealed class BillingArrangementConfiguration : IEntityTypeConfiguration<BillingArrangement>

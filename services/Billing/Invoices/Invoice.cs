@@ -1,4 +1,3 @@
-using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
@@ -8,7 +7,7 @@ namespace Cic.Billing.Invoices;
 /// Stripe's invoice as last read from Stripe, the source of truth for amounts and payment status.
 /// Amounts are integer minor units in <see cref="Currency"/>.
 /// </summary>
-public sealed class Invoice
+public sealed partial class Invoice
 {
     /// <summary>Stripe's invoice id (<c>in_…</c>).</summary>
     public required string Id { get; init; }
@@ -89,23 +88,6 @@ public sealed class Invoice
     public DateTimeOffset? PaidReportedAt { get; set; }
 
     public List<InvoiceLine> Lines { get; init; } = [];
-
-    /// <summary>Finalized: it has a number and was open, paid or uncollectible (a voided one was withdrawn).</summary>
-    public bool IsIssued => Number is not null && Status is "open" or "paid" or "uncollectible";
-
-    /// <summary>
-    /// Past due: still open after a payment attempt failed (Stripe keeps such invoices <c>open</c> while it
-    /// retries) or after its due date passed.
-    /// </summary>
-    public bool IsPastDueAt(DateTimeOffset now) => Status == "open" && (AttemptCount > 0 || (DueDate is { } due && due < now));
-
-    /// <summary><see cref="IsPastDueAt"/> for queries.</summary>
-    public static Expression<Func<Invoice, bool>> PastDueAt(DateTimeOffset now) =>
-        i => i.Status == "open" && (i.AttemptCount > 0 || (i.DueDate != null && i.DueDate < now));
-
-    /// <summary>The negation of <see cref="PastDueAt"/>, for queries.</summary>
-    public static Expression<Func<Invoice, bool>> NotPastDueAt(DateTimeOffset now) =>
-        i => !(i.Status == "open" && (i.AttemptCount > 0 || (i.DueDate != null && i.DueDate < now)));
 }
 
 /// <summary>A line of an invoice: for the metered price, the calls billed in the period.</summary>

@@ -7,7 +7,7 @@ namespace Cic.Billing.PaymentMethods;
 /// A card on file with Stripe for a billing account, as Stripe last described it. Only Stripe's id,
 /// brand, last four digits and expiry are ever known here; the card itself never reaches the platform.
 /// </summary>
-public sealed class Card
+public sealed partial class Card
 {
     /// <summary>Stripe's payment method id (<c>pm_…</c>).</summary>
     public required string Id { get; init; }
@@ -39,9 +39,6 @@ public sealed class Card
     public DateTimeOffset? ExpiryReportedAt { get; set; }
 
     public DateTimeOffset SyncedAt { get; set; }
-
-    /// <summary>The first moment the card no longer works: the start of the month after its expiry month (UTC).</summary>
-    public DateTimeOffset ExpiresAt => new DateTimeOffset(ExpYear, ExpMonth, 1, 0, 0, 0, TimeSpan.Zero).AddMonths(1);
 }
 
 internal sealed class CardConfiguration : IEntityTypeConfiguration<Card>

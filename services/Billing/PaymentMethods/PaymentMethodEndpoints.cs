@@ -244,8 +244,8 @@ public static class PaymentMethodEndpoints
     private static CardResponse Describe(Card card, BillingAccount account, DateTimeOffset now) => new(
         card.Id, card.Brand, card.Last4, card.ExpMonth, card.ExpYear,
         IsDefault: card.Id == account.DefaultPaymentMethodId,
-        Expired: card.ExpiresAt <= now,
-        ExpiresBeforeNextCycle: card.ExpiresAt <= BillingCycle.Containing(now).End,
+        Expired: card.IsExpiredAt(now),
+        ExpiresBeforeNextCycle: card.ExpiresBeforeNextCycle(now),
         card.CreatedAt, card.AddedBy, card.AddedByStaff);
 
     private static string ToCamelCase(this string name) => char.ToLowerInvariant(name[0]) + name[1..];

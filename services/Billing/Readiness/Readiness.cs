@@ -20,7 +20,7 @@ public sealed record ReadinessResponse(
     Guid AccountId, AccountKind Kind, string Name, bool Ready, DateTimeOffset NextCycleStart,
     Guid PayerId, string PayerName, bool PendingSwitch, IReadOnlyList<ReadinessProblem> Problems);
 
-public static class ReadinessCheck
+public static partial class ReadinessCheck
 {
     /// <summary>The readiness of one account, looking at whoever pays for it in the next cycle.</summary>
     public static async Task<ReadinessResponse> OfAsync(BillingDb db, BillingAccount account, DateTimeOffset now, CancellationToken cancellationToken)
@@ -42,7 +42,7 @@ public static class ReadinessCheck
 
         var defaultCard = payer.DefaultPaymentMethodId is null ? null
             : await db.Cards.AsNoTracking().FirstOrDefaultAsync(c => c.Id == payer.DefaultPaymentMethodId && c.DetachedAt == null, cancellationToken);
-        var problems = Problems(payer, defaultCard, now, cycle.End, isOwn: payer.Id == account.Id, pendingSwitch);
+        var problems = Problems(payer, defaultCard, now, isOwn: payer.Id == account.Id, pendingSwitch);
         return new ReadinessResponse(account.Id, account.Kind, account.Name, problems.Count == 0, cycle.End, payer.Id, payer.Name, pendingSwitch, problems);
     }
 
@@ -65,36 +65,10 @@ public static class ReadinessCheck
         return payers
             .Select(payer =>
             {
-                var problems = Problems(payer, payer.DefaultPaymentMethodId is { } id ? cards.GetValueOrDefault(id) : null, now, nextStart, isOwn: true, pendingSwitch: false);
+                var problems = Problems(payer, payer.DefaultPaymentMethodId is { } id ? cards.GetValueOrDefault(id) : null, now, isOwn: true, pendingSwitch: false);
                 return new ReadinessResponse(payer.Id, payer.Kind, payer.Name, problems.Count == 0, nextStart, payer.Id, payer.Name, false, problems);
             })
             .Where(r => !r.Ready)
             .ToList();
-    }
-
-    private static List<ReadinessProblem> Problems(BillingAccount payer, Card? defaultCard, DateTimeOffset now, DateTimeOffset nextStart, bool isOwn, bool pendingSwitch)
-    {
-        var prefix = isOwn ? "" : "payer_";
-        var who = isOwn ? "This account" : $"{payer.Name}, which pays for this company{(pendingSwitch ? $" from {nextStart:yyyy-MM-dd}" : "")},";
-        var problems = new List<ReadinessProblem>();
-        if (payer.StripeCustomerId is null)
-        {
-            problems.Add(new(prefix + "no_stripe_customer", $"{who} has no Stripe customer yet; it is created when a card is first added."));
-        }
-
-        if (defaultCard is null)
-        {
-            problems.Add(new(prefix + "no_default_card", $"{who} has no default card: add a card and make it the default."));
-        }
-        else if (defaultCard.ExpiresAt <= now)
-        {
-            problems.Add(new(prefix + "default_card_expired", $"{who} has a default card ({defaultCard.Brand} …{defaultCard.Last4}) that expired at the end of {defaultCard.ExpMonth:00}/{defaultCard.ExpYear}."));
-        }
-        else if (defaultCard.ExpiresAt <= nextStart)
-        {
-            problems.Add(new(prefix + "default_card_expires_before_next_cycle", $"{who} has a default card ({defaultCard.Brand} …{defaultCard.Last4}) that expires before the next cycle is charged."));
-        }
-
-        return problems;
     }
 }
