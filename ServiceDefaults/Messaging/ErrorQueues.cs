@@ -44,6 +44,7 @@ public sealed partial class ErrorQueues(IConfiguration configuration, ILogger<Er
     private const string Suffix = "_error";
 
     private readonly ConcurrentDictionary<string, byte> _queues = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _unreadSince = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _connecting = new(1, 1);
     private IConnection? _connection;
 
@@ -60,7 +61,33 @@ public sealed partial class ErrorQueues(IConfiguration configuration, ILogger<Er
     }
 
     /// <summary>Messages in each error queue of the service (0 when a queue has never had one and so does not exist).</summary>
-    public async Task<IReadOnlyList<(string ErrorQueue, long Depth)>> DepthsAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<(string ErrorQueue, long Depth)>> DepthsAsync(CancellationToken cancellationToken) =>
+        (await DeclaredAsync(InputQueues.Select(q => q + Suffix), cancellationToken)).Select(q => (q.Queue, Math.Max(0, q.Messages))).ToList();
+
+    /// <summary>
+    /// The service's input queues as the broker has them: messages waiting, and for how long nothing has consumed
+    /// them (this instance or any other; zero while something does, and for a queue not declared yet). A queue nobody
+    /// reads is a stopped consumer: its messages wait until one is back.
+    /// </summary>
+    public async Task<IReadOnlyList<(string Queue, long Messages, TimeSpan Unread)>> InputQueueStatesAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var states = new List<(string, long, TimeSpan)>();
+        foreach (var (queue, messages, consumers) in await DeclaredAsync(InputQueues, cancellationToken))
+        {
+            var unreadSince = consumers == 0 && messages >= 0 ? _unreadSince.GetOrAdd(queue, now) : (DateTimeOffset?)null;
+            if (unreadSince is null)
+            {
+                _unreadSince.TryRemove(queue, out _);
+            }
+
+            states.Add((queue, Math.Max(0, messages), unreadSince is { } since ? now - since : TimeSpan.Zero));
+        }
+
+        return states;
+    }
+
+    /// <summary>Each queue's message and consumer counts (a passive declare); -1 messages for a queue that does not exist (yet).</summary>
+    private async Task<IReadOnlyList<(string Queue, long Messages, long Consumers)>> DeclaredAsync(IEnumerable<string> queues, CancellationToken cancellationToken)
     {
         if (_queues.IsEmpty)
         {
@@ -69,22 +96,22 @@ public sealed partial class ErrorQueues(IConfiguration configuration, ILogger<Er
         }
 
         var connection = await ConnectionAsync(cancellationToken);
-        var depths = new List<(string, long)>();
+        var states = new List<(string, long, long)>();
         IChannel? channel = null;
         try
         {
-            foreach (var queue in InputQueues.Select(q => q + Suffix))
+            foreach (var queue in queues)
             {
                 channel ??= await connection.CreateChannelAsync(cancellationToken: cancellationToken);
                 try
                 {
                     var declared = await channel.QueueDeclarePassiveAsync(queue, cancellationToken);
-                    depths.Add((queue, declared.MessageCount));
+                    states.Add((queue, declared.MessageCount, declared.ConsumerCount));
                 }
                 catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
                 {
-                    // No such queue yet: nothing ever failed there. The broker closed the channel.
-                    depths.Add((queue, 0));
+                    // No such queue (yet): nothing ever waited there. The broker closed the channel.
+                    states.Add((queue, -1, 0));
                     channel.Dispose();
                     channel = null;
                 }
@@ -99,7 +126,7 @@ public sealed partial class ErrorQueues(IConfiguration configuration, ILogger<Er
             }
         }
 
-        return depths;
+        return states;
     }
 
     /// <summary>Up to <paramref name="limit"/> messages of <paramref name="errorQueue"/>, oldest first; they all stay in the queue.</summary>

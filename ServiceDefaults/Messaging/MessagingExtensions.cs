@@ -91,7 +91,9 @@ public static class MessagingExtensions
     /// <summary>
     /// The outbox backlog and the age of its oldest unsent message (Degraded past <c>Pipeline:Thresholds:OutboxOldestUnsentSeconds</c>,
     /// default 5 min: events are not reaching the other services), and the depth of every <c>_error</c> queue of the
-    /// service (Degraded past <c>Pipeline:Thresholds:ErrorQueueDepth</c>, default 0: any failed message needs a look).
+    /// service (Degraded past <c>Pipeline:Thresholds:ErrorQueueDepth</c>, default 0: any failed message needs a look),
+    /// and each input queue's depth and how long nothing has consumed it (Degraded past
+    /// <c>Pipeline:Thresholds:UnreadQueueSeconds</c>, default 60 s: a stopped consumer, not a restart).
     /// </summary>
     private static void AddMessagingGauges(this IHostApplicationBuilder builder)
     {
@@ -120,7 +122,25 @@ public static class MessagingExtensions
             DefaultThreshold = 0,
             Reason = r => $"{r.Tag} holds {r.Value:0} failed message(s) (GET /error-queues/{r.Tag}/messages)",
         });
+        builder.AddPipelineGauge(new PipelineGauge(
+            "cic.messaging.queue.depth", "{message}", "Messages waiting in each input queue of the service",
+            async (services, ct) => (await InputQueuesAsync(services, ct)).Select(q => new PipelineReading(q.Messages, q.Queue)).ToList())
+        {
+            TagName = "messaging.destination.name",
+        });
+        builder.AddPipelineGauge(new PipelineGauge(
+            "cic.messaging.queue.unread_age", "s", "How long each input queue of the service has had no consumer at all (0 while one reads it)",
+            async (services, ct) => (await InputQueuesAsync(services, ct)).Select(q => new PipelineReading(q.Unread.TotalSeconds, q.Queue)).ToList())
+        {
+            TagName = "messaging.destination.name",
+            ThresholdKey = "UnreadQueueSeconds",
+            DefaultThreshold = 60,
+            Reason = r => $"nothing has consumed {r.Tag} for {PipelineGauge.Duration(r.Value)}: its messages wait (a stopped receive endpoint or consumer)",
+        });
     }
+
+    private static Task<IReadOnlyList<(string Queue, long Messages, TimeSpan Unread)>> InputQueuesAsync(IServiceProvider services, CancellationToken cancellationToken) =>
+        services.GetRequiredService<ErrorQueues>().InputQueueStatesAsync(services.GetRequiredService<TimeProvider>().GetUtcNow(), cancellationToken);
 
     /// <summary><c>Messaging:EndpointPrefix</c>, or the service's name: <c>Cic.Usage</c> consumes on <c>usage-…</c> queues.</summary>
     private static string EndpointPrefix(IHostApplicationBuilder builder)
