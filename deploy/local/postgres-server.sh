@@ -23,7 +23,8 @@ bin() {
 }
 
 as_postgres() {
-  if [ "$(id -u)" = 0 ]; then setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"; else "$@"; fi
+  # From /: postgres may not enter the caller's folder (a checkout under /root), and its tools say so.
+  if [ "$(id -u)" = 0 ]; then (cd / && setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"); else "$@"; fi
 }
 
 # PostgreSQL refuses to run as root, so as root it runs as 'postgres', which must be able to reach its folder. A

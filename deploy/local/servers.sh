@@ -59,7 +59,8 @@ pg_bin() {
 # go to a folder of its own under /var/tmp instead.
 pg_dir() { "$here/postgres-server.sh" dir "$data_dir/postgres"; }
 
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+# From / as postgres: it may not enter the caller's folder (a checkout under /root), and its tools say so.
+as_pg() { if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
 
 pg_running() { as_pg "$(pg_bin)/pg_ctl" -D "$(pg_dir)/data" status >/dev/null 2>&1; }
 
