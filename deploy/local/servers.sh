@@ -75,7 +75,7 @@ start_postgres() {
   "$here/postgres-server.sh" init "$dir" "$pg_port"
   if ! pg_running; then
     require_free_port "$pg_port" CIC_PG_PORT
-    as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null \
+    as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -o "-c port=$pg_port" -w -t 60 start >/dev/null \
       || { tail -n 30 "$dir/server.log" >&2; exit 1; }
   fi
   local db
