@@ -40,6 +40,9 @@ public static class BenchServers
             $"(Erlang {overview.GetProperty("erlang_version").GetString()})";
     }
 
+    /// <summary>The machine's load average over the last minute, to state beside every figure.</summary>
+    public static string Load() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
+
     public static string Machine()
     {
         var memory = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal", StringComparison.Ordinal));

@@ -88,7 +88,7 @@ public static class IngestBenchmark
         var rawRate = count / raw.Total.TotalSeconds;
         var batchRate = batch.Calls / batch.Total.TotalSeconds;
         var rawDbRate = rawDb.Calls / rawDb.Total.TotalSeconds;
-        Console.WriteLine($"usage service peak memory (VmHWM): {usage.PeakMemoryMiB():N0} MiB; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+        Console.WriteLine($"usage service peak memory (VmHWM): {usage.PeakMemoryMiB():N0} MiB; load {BenchServers.Load()}");
         if (singleMassTransit is { } mtRate)
         {
             Console.WriteLine($"single via MassTransit producer: {mtRate:F0} calls/s ({mtRate / rawRate:F2} of raw broker)");
@@ -124,8 +124,9 @@ public static class IngestBenchmark
             var bodies = plan.Chunk(batchSize)
                 .Select(chunk => Body(new CallsHandled(Guid.NewGuid(), DateTimeOffset.UtcNow, chunk.Select(call => Call("bench-batch", call, companies, sequenced)).ToList())))
                 .ToArray();
-            distinct += plan.Distinct().Count();
-            var round = await PublishAndSettleAsync(connection, "cic.calls", "calls.handled", bodies, inFlight, expected, "bench-batch", distinct, plan.Distinct().Count());
+            var added = plan.Distinct().Count();
+            distinct += added;
+            var round = await PublishAndSettleAsync(connection, "cic.calls", "calls.handled", bodies, inFlight, expected, "bench-batch", distinct, added);
             total += round.Total;
             sent += calls;
             messages += bodies.Length;

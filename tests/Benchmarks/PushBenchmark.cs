@@ -49,7 +49,7 @@ public static class PushBenchmark
         }
 
         var servers = BenchServers.Local();
-        Console.WriteLine($"machine: {BenchServers.Machine()}; {await BenchServers.VersionsAsync(servers)}; all on 127.0.0.1; load {Load()}");
+        Console.WriteLine($"machine: {BenchServers.Machine()}; {await BenchServers.VersionsAsync(servers)}; all on 127.0.0.1; load {BenchServers.Load()}");
         Console.WriteLine($"backlog: {accounts:N0} billing accounts x {hours} hourly windows, each account with its Stripe customer and subscription");
         var lines = new List<string>();
         foreach (var scenario in scenarios)
@@ -135,7 +135,7 @@ public static class PushBenchmark
                 $"{scenario.Name}, {instances} Billing instance(s): {backlog.Windows:N0} meter events in {drained.Total.TotalSeconds:F0} s from launch "
                 + $"({steady.TotalSeconds:F0} s first to last push) = {rate:F1} pushes/s = {rate / scenario.PushLimit:F2} of the {scenario.PushLimit:N0}/s limit; "
                 + $"{limited:N0} of {admitted + limited:N0} requests answered 429 ({(double)limited / Math.Max(1, admitted + limited):P1}); "
-                + $"Stripe recorded {events:N0} events = windows with usage; Billing CPU {cpu:F0} s; load {Load()}");
+                + $"Stripe recorded {events:N0} events = windows with usage; Billing CPU {cpu:F0} s; load {BenchServers.Load()}");
             return FormattableString.Invariant(
                 $"push scenario={scenario.Name} instances={instances} windows={backlog.Windows} pushes_per_s={rate:F1} ratio={rate / scenario.PushLimit:F2} http_429={limited} requests={admitted + limited} drain_s={drained.Total.TotalSeconds:F0} started={started:HH:mm:ss}");
         }
@@ -249,7 +249,7 @@ public static class PushBenchmark
             if (launched.Elapsed - lastReport > TimeSpan.FromMinutes(5))
             {
                 lastReport = launched.Elapsed;
-                Console.WriteLine($"  {launched.Elapsed.TotalMinutes:F0} min: {sent:N0} of {windows:N0} pushes sent; load {Load()}");
+                Console.WriteLine($"  {launched.Elapsed.TotalMinutes:F0} min: {sent:N0} of {windows:N0} pushes sent; load {BenchServers.Load()}");
             }
 
             await reader.DisposeAsync();
@@ -267,6 +267,4 @@ public static class PushBenchmark
         await take.ExecuteScalarAsync();
         return connection;
     }
-
-    private static string Load() => System.IO.File.ReadAllText("/proc/loadavg").Split(' ')[0];
 }

@@ -76,7 +76,7 @@ public static partial class CycleSoFarEndpoints
 
         var now = await clock.NowAsync(cancellationToken);
         var cycle = BillingCycle.Containing(now);
-        var payer = await PayerAsync(db, account, now, cancellationToken);
+        var payer = await db.PayingAccountAtAsync(account, now, cancellationToken);
 
         // One snapshot, so a push sent between two queries is counted once.
         await using var snapshot = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
@@ -160,20 +160,6 @@ public static partial class CycleSoFarEndpoints
             account.Id, account.Kind, account.Name, cycle.ToString(), cycle.Start, cycle.End, now,
             payer is null ? null : new CyclePayer(payer.Id, payer.Kind, payer.Name),
             callsTallied, callsInStripe, days, charge, unavailable, notes, companies));
-    }
-
-    /// <summary>Who is invoiced for the account's calls now: an organization for itself; a company, the arrangement in force.</summary>
-    private static async Task<BillingAccount?> PayerAsync(BillingDb db, BillingAccount account, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        if (account.Kind == AccountKind.Organization)
-        {
-            return account;
-        }
-
-        var arrangement = await db.InForceAtAsync(account.Id, now, cancellationToken);
-        return arrangement is null ? null
-            : arrangement.PayerId == account.Id ? account
-            : await db.BillingAccounts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == arrangement.PayerId, cancellationToken);
     }
 
     private static async Task<(global::Stripe.Invoice? Preview, ChargeUnavailable? Unavailable)> PreviewAsync(

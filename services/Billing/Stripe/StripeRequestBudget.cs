@@ -25,6 +25,9 @@ public sealed class StripeRequestBudget(IServiceScopeFactory scopes, IOptions<St
         RETURNING tokens AS "Value"
         """;
 
+    private readonly Lazy<string> _keyHash = new(() =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(settings.Value.SecretKey)))[..16]);
+
     private readonly Lane _requests = new("requests");
     private readonly Lane _meterEvents = new("meter-events");
 
@@ -79,8 +82,7 @@ public sealed class StripeRequestBudget(IServiceScopeFactory scopes, IOptions<St
     }
 
     /// <summary>Per Stripe key (test and live keys have limits of their own), named by a hash of it, never the key.</summary>
-    private string BucketName(Lane lane) =>
-        $"{lane.Name}-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(settings.Value.SecretKey)))[..16]}";
+    private string BucketName(Lane lane) => $"{lane.Name}-{_keyHash.Value}";
 
     public void Dispose()
     {
