@@ -3,27 +3,24 @@ using System.Diagnostics;
 namespace Cic.Testing;
 
 /// <summary>
-/// A RabbitMQ node of one test's own, on free loopback ports, started with the same script as
-/// <c>./cic</c>'s node, so the test can stop and restart the broker without disturbing anyone else.
-/// Its data survive a restart, as a real broker's do. RabbitMQ cannot bind port 0 and report it, so its ports
-/// are picked beforehand; should another process take one before the node binds it, the first start tries again
-/// on fresh ports instead of failing the test.
+/// A RabbitMQ node of one test's own, on loopback ports reserved for it (<see cref="LoopbackPort"/>), started with
+/// the same script as <c>./cic</c>'s node, so the test can stop and restart the broker without disturbing anyone else.
+/// Its data and its ports survive a restart, as a real broker's do.
 /// </summary>
 public sealed class PrivateRabbitMqNode : IAsyncDisposable
 {
     private readonly string _script;
     private readonly string _directory;
     private readonly string _name;
-    private int _amqpPort;
-    private int _managementPort;
-    private int _distributionPort;
+    private readonly ReservedPort _amqpPort = LoopbackPort.Reserve();
+    private readonly ReservedPort _managementPort = LoopbackPort.Reserve();
+    private readonly ReservedPort _distributionPort = LoopbackPort.Reserve();
 
     private PrivateRabbitMqNode()
     {
         _script = Path.Combine(RepositoryRoot.Find(), "deploy", "local", "rabbitmq-node.sh");
         _name = $"t{Guid.NewGuid():N}"[..12];
         _directory = Path.Combine(Path.GetTempPath(), "cic-" + _name);
-        PickPorts();
     }
 
     /// <summary>amqp:// URI of the node's root virtual host.</summary>
@@ -32,27 +29,16 @@ public sealed class PrivateRabbitMqNode : IAsyncDisposable
     public static async Task<PrivateRabbitMqNode> StartAsync()
     {
         var node = new PrivateRabbitMqNode();
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            try
-            {
-                await node.StartAgainAsync();
-                return node;
-            }
-            catch (InvalidOperationException) when (attempt < 3)
-            {
-                // Most likely a port taken between picking and binding: stop what started and pick again.
-                await node.StopAsync();
-                node.PickPorts();
-            }
+            await node.StartAgainAsync();
+            return node;
         }
-    }
-
-    private void PickPorts()
-    {
-        _amqpPort = LoopbackPort.Free();
-        _managementPort = LoopbackPort.Free();
-        _distributionPort = LoopbackPort.Free();
+        catch
+        {
+            await node.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Stops the broker: connections drop and nothing can be published until it starts again.</summary>
@@ -64,6 +50,9 @@ public sealed class PrivateRabbitMqNode : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
+        _amqpPort.Dispose();
+        _managementPort.Dispose();
+        _distributionPort.Dispose();
         try
         {
             Directory.Delete(_directory, recursive: true);

@@ -33,6 +33,11 @@ public sealed class RunningPlatform : IAsyncLifetime
 
     private DistributedApplication? _app;
 
+    /// <summary>The ports of the servers the AppHost runs, the run's own until it ends (restarts included).</summary>
+    private readonly ReservedPort _postgresPort = LoopbackPort.Reserve(), _amqpPort = LoopbackPort.Reserve(),
+        _managementPort = LoopbackPort.Reserve(), _distributionPort = LoopbackPort.Reserve(),
+        _smtpPort = LoopbackPort.Reserve(), _stripeEmulatorPort = LoopbackPort.Reserve();
+
     public string LogFolder { get; } = Path.Combine(
         RepositoryRoot.Find(), ".local", "e2e", $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}");
 
@@ -84,12 +89,12 @@ public sealed class RunningPlatform : IAsyncLifetime
             // The mail sink's files are what the stories read; containers would keep mail in Mailpit.
             "--Servers:Mode=executables",
             $"--Servers:DataDirectory={ServersFolder}",
-            $"--Servers:PostgresPort={LoopbackPort.Free()}",
-            $"--Servers:AmqpPort={LoopbackPort.Free()}",
-            $"--Servers:ManagementPort={LoopbackPort.Free()}",
-            $"--Servers:DistributionPort={LoopbackPort.Free()}",
-            $"--Servers:SmtpPort={LoopbackPort.Free()}",
-            $"--Servers:StripeEmulatorPort={LoopbackPort.Free()}",
+            $"--Servers:PostgresPort={_postgresPort}",
+            $"--Servers:AmqpPort={_amqpPort}",
+            $"--Servers:ManagementPort={_managementPort}",
+            $"--Servers:DistributionPort={_distributionPort}",
+            $"--Servers:SmtpPort={_smtpPort}",
+            $"--Servers:StripeEmulatorPort={_stripeEmulatorPort}",
             // Its telemetry API, which the trace story reads as on-call engineers' tools do.
             $"--AppHost:DashboardApiKey={DashboardApiKey}",
         ];
@@ -184,6 +189,11 @@ public sealed class RunningPlatform : IAsyncLifetime
         {
             await _app.StopAsync();
             await _app.DisposeAsync();
+        }
+
+        foreach (var port in new[] { _postgresPort, _amqpPort, _managementPort, _distributionPort, _smtpPort, _stripeEmulatorPort })
+        {
+            port.Dispose();
         }
 
         ForgetOldRuns();
