@@ -115,21 +115,22 @@ public sealed class TestVirtualHost : IAsyncDisposable
 
     /// <summary>
     /// Closes, as a broker restart or a network fault would, every client connection to this virtual host
-    /// whose name contains <paramref name="nameContains"/>; returns how many it closed.
+    /// whose name contains <paramref name="nameContains"/>; returns how many it closed. The management API lists a
+    /// connection only once its statistics collector has recorded it, a moment after it opened (longer on a busy
+    /// machine): this waits until it lists at least one such connection, so a connection opened just now is not missed.
     /// </summary>
     public async Task<int> CloseConnectionsAsync(string nameContains)
     {
-        var closed = 0;
-        foreach (var (name, clientName) in await ConnectionsAsync())
+        var matching = await Eventually.Returns(
+            async () => (await ConnectionsAsync()).Where(c => c.ClientName.Contains(nameContains, StringComparison.Ordinal)).ToList(),
+            connections => connections.Count > 0,
+            $"the broker to list a connection named like '{nameContains}'");
+        foreach (var (name, _) in matching)
         {
-            if (clientName.Contains(nameContains, StringComparison.Ordinal))
-            {
-                (await _management.DeleteAsync($"api/connections/{Uri.EscapeDataString(name)}")).EnsureSuccessStatusCode();
-                closed++;
-            }
+            (await _management.DeleteAsync($"api/connections/{Uri.EscapeDataString(name)}")).EnsureSuccessStatusCode();
         }
 
-        return closed;
+        return matching.Count;
     }
 
     private async Task<IReadOnlyList<(string Name, string ClientName)>> ConnectionsAsync()
