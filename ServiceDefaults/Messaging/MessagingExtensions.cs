@@ -1,3 +1,4 @@
+using Cic.ServiceDefaults.Background;
 using Cic.ServiceDefaults.Monitoring;
 using Cic.ServiceDefaults.Persistence;
 using MassTransit;
@@ -34,9 +35,8 @@ public static class MessagingExtensions
         }
 
         builder.Services.AddOptions<MessagingOptions>().BindConfiguration("Messaging");
-        builder.Services.AddSingleton<OutboxRelay>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<OutboxRelay>());
-        builder.Services.AddHostedService<MessagingHousekeeping>();
+        builder.Services.AddBackgroundWork<OutboxRelay>();
+        builder.Services.AddBackgroundWork<MessagingHousekeeping>();
         builder.Services.AddSingleton<ErrorQueues>();
         builder.AddMessagingGauges();
 

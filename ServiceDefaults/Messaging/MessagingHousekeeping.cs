@@ -1,6 +1,6 @@
+using Cic.ServiceDefaults.Background;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -11,41 +11,30 @@ internal sealed partial class MessagingHousekeeping(
     IServiceScopeFactory scopes,
     IOptions<MessagingOptions> options,
     TimeProvider time,
-    ILogger<MessagingHousekeeping> log) : BackgroundService
+    ILogger<MessagingHousekeeping> log) : IBackgroundWork
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public TimeSpan PollInterval => options.Value.CleanupInterval;
+
+    public async Task<bool> RunPassAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        using var timer = new PeriodicTimer(settings.CleanupInterval, time);
-        do
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<DbContext>();
+        var now = time.GetUtcNow();
+        var outbox = await db.Set<OutboxMessage>()
+            .Where(m => m.SentAt != null && m.SentAt < now - settings.OutboxRetention)
+            .ExecuteDeleteAsync(cancellationToken);
+        var inbox = await db.Set<InboxMessage>()
+            .Where(m => m.ProcessedAt < now - settings.InboxRetention)
+            .ExecuteDeleteAsync(cancellationToken);
+        if (outbox + inbox > 0)
         {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<DbContext>();
-                var now = time.GetUtcNow();
-                var outbox = await db.Set<OutboxMessage>()
-                    .Where(m => m.SentAt != null && m.SentAt < now - settings.OutboxRetention)
-                    .ExecuteDeleteAsync(stoppingToken);
-                var inbox = await db.Set<InboxMessage>()
-                    .Where(m => m.ProcessedAt < now - settings.InboxRetention)
-                    .ExecuteDeleteAsync(stoppingToken);
-                if (outbox + inbox > 0)
-                {
-                    LogCleaned(outbox, inbox);
-                }
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogFailed(e);
-            }
+            LogCleaned(outbox, inbox);
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+
+        return false;
     }
 
     [LoggerMessage(LogLevel.Information, "Deleted {Outbox} sent outbox messages and {Inbox} inbox entries past retention")]
     private partial void LogCleaned(int outbox, int inbox);
-
-    [LoggerMessage(LogLevel.Warning, "Messaging housekeeping failed; will try at the next interval")]
-    private partial void LogFailed(Exception e);
 }

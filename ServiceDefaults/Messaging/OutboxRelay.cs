@@ -1,8 +1,8 @@
 using System.Diagnostics;
+using Cic.ServiceDefaults.Background;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -21,32 +21,18 @@ public sealed partial class OutboxRelay(
     OutboxSignal signal,
     IOptions<MessagingOptions> options,
     TimeProvider time,
-    ILogger<OutboxRelay> log) : BackgroundService
+    ILogger<OutboxRelay> log) : IBackgroundWork
 {
     internal static readonly ActivitySource Activities = new("Cic.Messaging");
     private readonly MessagingOptions _options = options.Value;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var published = 0;
-            try
-            {
-                published = await RelayOnceAsync(stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogPassFailed(e);
-            }
+    public TimeSpan PollInterval => _options.OutboxPollInterval;
 
-            // A full batch means more may be waiting: go again at once.
-            if (published < _options.OutboxBatchSize)
-            {
-                await signal.WaitAsync(_options.OutboxPollInterval, stoppingToken);
-            }
-        }
-    }
+    public Wakeup Wakeup => signal;
+
+    // A full batch means more may be waiting.
+    public async Task<bool> RunPassAsync(CancellationToken cancellationToken) =>
+        await RelayOnceAsync(cancellationToken) == _options.OutboxBatchSize;
 
     /// <summary>One pass: returns how many messages were published and marked sent.</summary>
     public async Task<int> RelayOnceAsync(CancellationToken cancellationToken)
@@ -55,16 +41,9 @@ public sealed partial class OutboxRelay(
         var db = scope.ServiceProvider.GetRequiredService<DbContext>();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
 
-        var now = time.GetUtcNow();
-        var batch = await db.Set<OutboxMessage>()
-            .FromSql($"""
-                SELECT * FROM outbox_messages
-                WHERE sent_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= {now})
-                ORDER BY sequence
-                LIMIT {_options.OutboxBatchSize}
-                FOR UPDATE SKIP LOCKED
-                """)
-            .ToListAsync(cancellationToken);
+        var batch = await db.ClaimAsync<OutboxMessage>(
+            "sent_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= @due_by)", "sequence",
+            _options.OutboxBatchSize, time.GetUtcNow(), cancellationToken);
         if (batch.Count == 0)
         {
             return 0;
@@ -83,7 +62,7 @@ public sealed partial class OutboxRelay(
             else
             {
                 message.Attempts++;
-                message.LastError = failure.Length > 2000 ? failure[..2000] : failure;
+                message.LastError = DueRows.Error(failure);
                 message.NextAttemptAt = sentAt + ExponentialBackoff.After(message.Attempts, TimeSpan.FromSeconds(2), _options.OutboxMaxRetryDelay);
             }
         }
@@ -120,9 +99,6 @@ public sealed partial class OutboxRelay(
             return $"{e.GetType().Name}: {e.Message}";
         }
     }
-
-    [LoggerMessage(LogLevel.Warning, "Outbox relay pass failed; trying again")]
-    private partial void LogPassFailed(Exception e);
 
     [LoggerMessage(LogLevel.Warning, "Outbox relay could not publish {Failed} of {Total} messages; they will be retried. First error: {Error}")]
     private partial void LogPublishFailed(int failed, int total, string error);

@@ -1,3 +1,4 @@
+using Cic.ServiceDefaults.Background;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -17,8 +18,7 @@ public static class MonitoringExtensions
         {
             builder.Services.AddOptions<PipelineOptions>().BindConfiguration("Pipeline");
             builder.Services.TryAddSingleton(TimeProvider.System);
-            builder.Services.AddSingleton<PipelineMonitor>();
-            builder.Services.AddHostedService(services => services.GetRequiredService<PipelineMonitor>());
+            builder.Services.AddBackgroundWork<PipelineMonitor>();
             builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
                 "pipeline", services => services.GetRequiredService<PipelineMonitor>(), HealthStatus.Degraded, []));
         }

@@ -1,3 +1,4 @@
+using Cic.ServiceDefaults.Background;
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,7 +15,7 @@ namespace Cic.ServiceDefaults.Monitoring;
 /// its threshold, until the readings are back under. A gauge that cannot be read keeps its last readings and
 /// is logged once until it reads again.
 /// </summary>
-public sealed partial class PipelineMonitor : BackgroundService, IHealthCheck
+public sealed partial class PipelineMonitor : IBackgroundWork, IHealthCheck
 {
     public const string MeterName = "Cic.Pipeline";
 
@@ -84,15 +85,13 @@ public sealed partial class PipelineMonitor : BackgroundService, IHealthCheck
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public TimeSpan PollInterval => _options.SampleInterval;
+
+    public async Task<bool> RunPassAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(_options.SampleInterval);
-        do
-        {
-            await SampleAsync(stoppingToken);
-            _firstPass.TrySetResult();
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        await SampleAsync(cancellationToken);
+        _firstPass.TrySetResult();
+        return false;
     }
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)

@@ -1,3 +1,4 @@
+using Cic.ServiceDefaults.Background;
 using Cic.ServiceDefaults.Messaging;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -26,12 +27,12 @@ public static class DatabaseExtensions
         where TDb : DbContext
     {
         builder.Services.AddSingleton<OutboxSignal>();
-        builder.Services.AddSingleton<OutboxSignalInterceptor>();
+        builder.Services.AddSingleton<WakeAfterCommit>();
         // Read when first needed rather than now, so hosts that add configuration late (tests) are honoured.
         builder.Services.AddDbContext<TDb>((services, options) => options
             .UseNpgsql(RequiredConnectionString(services.GetRequiredService<IConfiguration>(), connectionName))
             .UseSnakeCaseNamingConvention()
-            .AddInterceptors(services.GetRequiredService<OutboxSignalInterceptor>()));
+            .AddInterceptors(services.GetRequiredService<WakeAfterCommit>()));
 
         // The messaging plumbing (inbox, outbox relay) works on "the service's database" without knowing its type.
         builder.Services.AddScoped<DbContext>(services => services.GetRequiredService<TDb>());

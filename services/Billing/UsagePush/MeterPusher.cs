@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Cic.Billing.Accounts;
 using Cic.ServiceDefaults;
+using Cic.ServiceDefaults.Background;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -36,34 +37,14 @@ public sealed class UsagePushSettings
 /// pushes, several customers at once.
 /// </summary>
 public sealed partial class MeterPusher(
-    IServiceScopeFactory scopes, MeterPushSignal signal, IOptions<UsagePushSettings> settings, TimeProvider time, ILogger<MeterPusher> log)
-    : BackgroundService
+    IServiceScopeFactory scopes, MeterPushWakeup wakeup, IOptions<UsagePushSettings> settings, TimeProvider time, ILogger<MeterPusher> log)
+    : IBackgroundWork
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await PassAsync(stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogPassFailed(e, settings.Value.PollInterval);
-            }
+    public TimeSpan PollInterval => settings.Value.PollInterval;
 
-            try
-            {
-                await signal.WaitAsync(settings.Value.PollInterval, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    public Wakeup Wakeup => wakeup;
 
-    private async Task PassAsync(CancellationToken cancellationToken)
+    public async Task<bool> RunPassAsync(CancellationToken cancellationToken)
     {
         List<Guid> payers;
         await using (var scope = scopes.CreateAsyncScope())
@@ -94,6 +75,8 @@ public sealed partial class MeterPusher(
                     LogPayerFailed(e, payerId);
                 }
             });
+        // Each payer's pass sends up to a batch; what is left is due at once, and the next wake-up or poll finds it.
+        return false;
     }
 
     /// <summary>
@@ -138,12 +121,15 @@ public sealed partial class MeterPusher(
         }
     }
 
-    [LoggerMessage(LogLevel.Error, "A usage push pass failed; the next one runs within {Interval}")]
-    private partial void LogPassFailed(Exception e, TimeSpan interval);
-
     [LoggerMessage(LogLevel.Error, "Pushing usage for billing account {PayerId} failed; its pushes stay pending")]
     private partial void LogPayerFailed(Exception e, Guid payerId);
 
     [LoggerMessage(LogLevel.Information, "Usage of company {CompanyId} for {WindowStart} waits: no billing arrangement is known for it yet")]
     private partial void LogWaitingForPayer(Guid companyId, DateTimeOffset windowStart);
 }
+
+/// <summary>
+/// Wakes the <see cref="MeterPusher"/> when a new push was recorded. The consumer records pushes inside the inbox
+/// transaction, so it wakes the pusher after that commit (<see cref="Wakeup.NotifyAfterCommit"/>).
+/// </summary>
+public sealed class MeterPushWakeup : Wakeup;

@@ -1,3 +1,4 @@
+using Cic.ServiceDefaults.Background;
 using Cic.Contracts.Usage;
 using MassTransit;
 
@@ -16,10 +17,9 @@ public static class UsagePushRegistration
     public static IServiceCollection AddUsagePush(this IServiceCollection services)
     {
         services.AddOptions<UsagePushSettings>().BindConfiguration("UsagePush").ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<MeterPushSignal>();
-        services.ConfigureDbContext<BillingDb>((provider, options) => options.AddInterceptors(provider.GetRequiredService<MeterPushSignal>()));
+        services.AddSingleton<MeterPushWakeup>();
         services.AddScoped<PayerMeterEvents>();
-        services.AddHostedService<MeterPusher>();
+        services.AddBackgroundWork<MeterPusher>();
         return services;
     }
 }

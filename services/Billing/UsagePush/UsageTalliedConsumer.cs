@@ -14,7 +14,7 @@ namespace Cic.Billing.UsagePush;
 /// Runs in the inbox transaction with the window's row locked, so redeliveries, revisions in any order
 /// and concurrent revisions of one window never add the same calls twice.
 /// </summary>
-public sealed partial class UsageTalliedConsumer(BillingDb db, MeterPushSignal signal, TimeProvider time, ILogger<UsageTalliedConsumer> log)
+public sealed partial class UsageTalliedConsumer(BillingDb db, MeterPushWakeup wakeup, TimeProvider time, ILogger<UsageTalliedConsumer> log)
     : IConsumer<UsageTallied>
 {
     public async Task Consume(ConsumeContext<UsageTallied> context)
@@ -63,7 +63,7 @@ public sealed partial class UsageTalliedConsumer(BillingDb db, MeterPushSignal s
                 NextAttemptAt = now,
                 TraceParent = Activity.Current?.Id,
             });
-            signal.NotifyAfterCommit(db);
+            wakeup.NotifyAfterCommit(db);
         }
         else if (window.CallCount < pushed)
         {

@@ -1,6 +1,7 @@
 using Cic.Billing.Invoices;
 using Cic.Billing.PaymentMethods;
 using Cic.ServiceDefaults;
+using Cic.ServiceDefaults.Background;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -26,54 +27,25 @@ public sealed class StripeEventWakeup : Wakeup;
 /// </summary>
 public sealed partial class StripeEventProcessor(
     IServiceScopeFactory scopes, StripeEventWakeup wakeup, IOptions<WebhookSettings> settings, TimeProvider time, ILogger<StripeEventProcessor> log)
-    : BackgroundService
+    : IBackgroundWork
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(Enumerable.Range(0, Math.Max(1, settings.Value.Workers)).Select(_ => WorkAsync(stoppingToken)));
+    public TimeSpan PollInterval => settings.Value.PollInterval;
 
-    private async Task WorkAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                while (await ProcessNextAsync(stoppingToken))
-                {
-                }
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogPassFailed(e);
-            }
+    public Wakeup Wakeup => wakeup;
 
-            try
-            {
-                await wakeup.WaitAsync(settings.Value.PollInterval, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    public int Concurrency => settings.Value.Workers;
 
+    /// <summary>Processes the next due event.</summary>
     /// <returns>False when no event was due.</returns>
-    private async Task<bool> ProcessNextAsync(CancellationToken cancellationToken)
+    public async Task<bool> RunPassAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BillingDb>();
         var now = time.GetUtcNow();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var stripeEvent = await db.StripeEvents
-            .FromSql($"""
-                SELECT * FROM stripe_events
-                WHERE processed_at IS NULL AND failed_at IS NULL AND next_attempt_at <= {now}
-                ORDER BY next_attempt_at
-                LIMIT 1
-                FOR UPDATE SKIP LOCKED
-                """)
-            .FirstOrDefaultAsync(cancellationToken);
-        if (stripeEvent is null)
+        var claimed = await db.ClaimAsync<StripeEvent>(
+            "processed_at IS NULL AND failed_at IS NULL AND next_attempt_at <= @due_by", "next_attempt_at", 1, now, cancellationToken);
+        if (claimed is not [var stripeEvent])
         {
             return false;
         }
@@ -91,7 +63,7 @@ public sealed partial class StripeEventProcessor(
         {
             await transaction.RollbackAsync(CancellationToken.None);
             var attempts = stripeEvent.Attempts + 1;
-            var error = e.Message.Length > 2000 ? e.Message[..2000] : e.Message;
+            var error = DueRows.Error(e.Message);
             if (CanNeverSucceed(e))
             {
                 LogEventFailedForGood(e, stripeEvent.Id, stripeEvent.Type, attempts);
@@ -145,9 +117,6 @@ public sealed partial class StripeEventProcessor(
             await services.GetRequiredService<CardSync>().SyncCustomerAsync(customerId, cancellationToken);
         }
     }
-
-    [LoggerMessage(LogLevel.Error, "Processing stored Stripe events failed; trying again shortly")]
-    private partial void LogPassFailed(Exception e);
 
     [LoggerMessage(LogLevel.Error, "Stripe event {EventId} ({Type}) can never be processed (attempt {Attempt}); kept with the reason, no more attempts")]
     private partial void LogEventFailedForGood(Exception e, string eventId, string type, int attempt);

@@ -1,3 +1,4 @@
+using Cic.ServiceDefaults.Background;
 using Cic.Billing.Stripe;
 using Cic.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -16,7 +17,7 @@ public static class WebhookEndpoints
     {
         services.AddOptions<WebhookSettings>().BindConfiguration("Webhooks");
         services.AddSingleton<StripeEventWakeup>();
-        services.AddHostedService<StripeEventProcessor>();
+        services.AddBackgroundWork<StripeEventProcessor>();
         return services;
     }
 

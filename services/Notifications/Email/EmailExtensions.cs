@@ -1,3 +1,4 @@
+using Cic.ServiceDefaults.Background;
 using Cic.ServiceDefaults.Monitoring;
 using Microsoft.EntityFrameworkCore;
 
@@ -18,7 +19,8 @@ public static class EmailExtensions
             .Validate(email => email.PollInterval > TimeSpan.Zero && email.RetryBaseDelay > TimeSpan.Zero && email.MaxRetryDelay >= email.RetryBaseDelay,
                 "Email:PollInterval and Email:RetryBaseDelay must be positive, and Email:MaxRetryDelay at least Email:RetryBaseDelay.")
             .ValidateOnStart();
-        builder.Services.AddHostedService<EmailSender>();
+        builder.Services.AddSingleton<EmailWakeup>();
+        builder.Services.AddBackgroundWork<EmailSender>();
 
         // What on-call watches of email: deliveries waiting (and how long the oldest has), and those given up on.
         builder.AddPipelineGauge(PipelineGauge.Of(

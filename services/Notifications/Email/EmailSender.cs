@@ -1,3 +1,4 @@
+using Cic.ServiceDefaults.Background;
 using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -15,44 +16,38 @@ namespace Cic.Notifications.Email;
 /// answer, a timeout) is tried again after an exponentially growing wait; a permanent one (a 5xx
 /// rejection of the recipient or message, an unusable address) and the last allowed attempt mark the
 /// delivery failed with the reason, for staff to see. A crash after the server accepted a message but
-/// before the commit sends it once more, with the same Message-Id.
+/// before the commit sends it once more, with the same Message-Id. Woken when a notice's deliveries are committed.
 /// </summary>
 public sealed partial class EmailSender(
     IServiceScopeFactory scopes,
     IOptions<SmtpOptions> smtpOptions,
     IOptions<EmailOptions> emailOptions,
+    EmailWakeup wakeup,
     TimeProvider time,
-    ILogger<EmailSender> log) : BackgroundService
+    ILogger<EmailSender> log) : IBackgroundWork
 {
     private readonly SmtpOptions _smtp = smtpOptions.Value;
     private readonly EmailOptions _options = emailOptions.Value;
+    private int _noServerLogged;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public TimeSpan PollInterval => _options.PollInterval;
+
+    public Wakeup Wakeup => wakeup;
+
+    public async Task<bool> RunPassAsync(CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(_smtp.Host))
         {
-            LogNoServer();
-            return;
-        }
-
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var handled = 0;
-            try
+            if (Interlocked.Exchange(ref _noServerLogged, 1) == 0)
             {
-                handled = await SendDueAsync(stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogPassFailed(e);
+                LogNoServer();
             }
 
-            // A full batch means more may be due: go again at once.
-            if (handled < _options.BatchSize)
-            {
-                await Task.Delay(_options.PollInterval, time, stoppingToken);
-            }
+            return false;
         }
+
+        // A full batch means more may be due.
+        return await SendDueAsync(cancellationToken) == _options.BatchSize;
     }
 
     /// <summary>One pass: sends the due deliveries it could lock and returns how many it handled.</summary>
@@ -62,16 +57,8 @@ public sealed partial class EmailSender(
         var db = scope.ServiceProvider.GetRequiredService<NotificationsDb>();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
 
-        var now = time.GetUtcNow();
-        var batch = await db.EmailDeliveries
-            .FromSql($"""
-                SELECT * FROM email_deliveries
-                WHERE status = 'pending' AND next_attempt_at <= {now}
-                ORDER BY next_attempt_at
-                LIMIT {_options.BatchSize}
-                FOR UPDATE SKIP LOCKED
-                """)
-            .ToListAsync(cancellationToken);
+        var batch = await db.ClaimAsync<EmailDelivery>(
+            "status = 'pending' AND next_attempt_at <= @due_by", "next_attempt_at", _options.BatchSize, time.GetUtcNow(), cancellationToken);
         if (batch.Count == 0)
         {
             return 0;
@@ -148,18 +135,18 @@ public sealed partial class EmailSender(
         {
             delivery.Status = DeliveryStatus.Failed;
             delivery.FailedAt = now;
-            delivery.LastError = Shorten($"Rejected: {reason}");
+            delivery.LastError = DueRows.Error($"Rejected: {reason}");
         }
         else if (delivery.Attempts >= _options.MaxAttempts)
         {
             delivery.Status = DeliveryStatus.Failed;
             delivery.FailedAt = now;
-            delivery.LastError = Shorten($"Gave up after {delivery.Attempts} attempts: {reason}");
+            delivery.LastError = DueRows.Error($"Gave up after {delivery.Attempts} attempts: {reason}");
         }
         else
         {
             delivery.NextAttemptAt = now + _options.RetryDelay(delivery.Attempts);
-            delivery.LastError = Shorten(reason);
+            delivery.LastError = DueRows.Error(reason);
         }
     }
 
@@ -207,14 +194,12 @@ public sealed partial class EmailSender(
         _ => $"{failure.GetType().Name}: {failure.Message}",
     };
 
-    private static string Shorten(string text) => text.Length > 2000 ? text[..2000] : text;
-
     [LoggerMessage(LogLevel.Warning, "Smtp:Host is not set: emails are recorded and stay pending until an SMTP server is configured")]
     private partial void LogNoServer();
-
-    [LoggerMessage(LogLevel.Warning, "Email sender pass failed; trying again")]
-    private partial void LogPassFailed(Exception e);
 
     [LoggerMessage(LogLevel.Warning, "{Failed} of {Total} emails were not sent this pass; first reason: {Reason}")]
     private partial void LogSomeNotSent(int failed, int total, string? reason);
 }
+
+/// <summary>Wakes the <see cref="EmailSender"/> once new deliveries are committed, instead of at its next poll.</summary>
+public sealed class EmailWakeup : Wakeup;

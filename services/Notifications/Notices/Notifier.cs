@@ -15,7 +15,7 @@ namespace Cic.Notifications.Notices;
 /// and email deliveries make it once per (event, user, channel) even for the same event arriving
 /// under another message id: rows that exist are not written again.
 /// </summary>
-public sealed class Notifier(NotificationsDb db, BillingNotices notices, IOptions<SmtpOptions> smtp, TimeProvider time)
+public sealed class Notifier(NotificationsDb db, BillingNotices notices, IOptions<SmtpOptions> smtp, EmailWakeup emailWakeup, TimeProvider time)
 {
     public BillingNotices Notices => notices;
 
@@ -90,6 +90,7 @@ public sealed class Notifier(NotificationsDb db, BillingNotices notices, IOption
                     NextAttemptAt = now,
                     CreatedAt = now,
                 });
+                emailWakeup.NotifyAfterCommit(db);
             }
         }
     }

@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
+using Cic.ServiceDefaults.Background;
 using Npgsql;
 
 namespace Cic.Usage.Sequences;
@@ -28,12 +29,11 @@ public sealed class SequenceOptions
 /// (a transaction-scoped advisory lock), reading the runs of consecutive numbers the ingestion statement
 /// queued, merged by the database, so the work per pass grows with the number of runs, not calls.
 /// </summary>
-public sealed partial class SequenceGapTracker(
+public sealed class SequenceGapTracker(
     IServiceScopeFactory scopes,
     IOptions<SequenceOptions> options,
     TimeProvider time,
-    IMeterFactory meters,
-    ILogger<SequenceGapTracker> log) : BackgroundService
+    IMeterFactory meters) : IBackgroundWork
 {
     // The queued runs, merged where they touch or overlap (calls of one run may have arrived in several batches):
     // a run starts a new island when it begins past the highest number of the runs before it plus one.
@@ -59,30 +59,32 @@ public sealed partial class SequenceGapTracker(
         """;
 
     private long _missing;
+    private int _gaugeCreated;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public TimeSpan PollInterval => options.Value.Interval;
+
+    public async Task<bool> RunPassAsync(CancellationToken cancellationToken)
     {
-        // The meter belongs to the factory, which keeps the gauge observed for the service's lifetime.
-        meters.Create(Calls.CallIngestionMetrics.Name).CreateObservableGauge(
-            "cic.usage.calls.missing", () => Interlocked.Read(ref _missing), "{call}",
-            "Calls whose sequence numbers were never seen, in gaps open longer than the settle delay");
-        using var timer = new PeriodicTimer(options.Value.Interval, time);
-        do
+        EnsureGauge();
+        // A full batch means more runs are queued: go on at once.
+        if (await TrackAsync(cancellationToken) == options.Value.BatchSize)
         {
-            try
-            {
-                while (await TrackAsync(stoppingToken) == options.Value.BatchSize)
-                {
-                }
-
-                await CountMissingAsync(stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogPassFailed(e);
-            }
+            return true;
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+
+        await CountMissingAsync(cancellationToken);
+        return false;
+    }
+
+    private void EnsureGauge()
+    {
+        if (Interlocked.Exchange(ref _gaugeCreated, 1) == 0)
+        {
+            // The meter belongs to the factory, which keeps the gauge observed for the service's lifetime.
+            meters.Create(Calls.CallIngestionMetrics.Name).CreateObservableGauge(
+                "cic.usage.calls.missing", () => Interlocked.Read(ref _missing), "{call}",
+                "Calls whose sequence numbers were never seen, in gaps open longer than the settle delay");
+        }
     }
 
     /// <summary>One pass: returns how many queued runs were read (0 when another instance holds the lock).</summary>
@@ -164,9 +166,6 @@ public sealed partial class SequenceGapTracker(
             .SumAsync(g => g.LastMissing - g.FirstMissing + 1, cancellationToken);
         Interlocked.Exchange(ref _missing, missing);
     }
-
-    [LoggerMessage(LogLevel.Warning, "Tracking sequence gaps failed; trying again at the next interval")]
-    private partial void LogPassFailed(Exception e);
 }
 
 public static class SequenceGapTracking
@@ -174,7 +173,7 @@ public static class SequenceGapTracking
     public static IServiceCollection AddSequenceGapTracking(this IServiceCollection services)
     {
         services.AddOptions<SequenceOptions>().BindConfiguration(SequenceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddHostedService<SequenceGapTracker>();
+        services.AddBackgroundWork<SequenceGapTracker>();
         return services;
     }
 }

@@ -1,3 +1,4 @@
+using Cic.ServiceDefaults.Background;
 using Cic.ServiceDefaults.Monitoring;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -62,7 +63,7 @@ public static class TallyPublishing
         services.AddOptions<TallyOptions>().BindConfiguration(TallyOptions.Section);
         services.AddOptions<Anomalies.UsageAnomalyOptions>().BindConfiguration(Anomalies.UsageAnomalyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<TallyProgress>();
-        services.AddHostedService<TallyPublisher>();
+        services.AddBackgroundWork<TallyPublisher>();
         return builder;
     }
 }

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Cic.Contracts.Usage;
 using Cic.Usage.Anomalies;
+using Cic.ServiceDefaults.Background;
 using Cic.ServiceDefaults.Messaging;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -23,28 +24,21 @@ public sealed partial class TallyPublisher(
     IOptions<UsageAnomalyOptions> anomalies,
     TallyProgress progress,
     TimeProvider time,
-    ILogger<TallyPublisher> log) : BackgroundService
+    ILogger<TallyPublisher> log) : IBackgroundWork
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.PublishInterval, time);
-        do
-        {
-            try
-            {
-                // A full pass means more may be due: go on at once.
-                while (await PublishDueWindowsAsync(stoppingToken) == options.Value.BatchSize)
-                {
-                }
+    // Windows fall due as the clock passes their end, not by a commit: nothing to wake the publisher.
+    public TimeSpan PollInterval => options.Value.PublishInterval;
 
-                progress.PassCompleted(time.GetUtcNow());
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogPassFailed(e);
-            }
+    public async Task<bool> RunPassAsync(CancellationToken cancellationToken)
+    {
+        // A full pass means more may be due: go on at once.
+        if (await PublishDueWindowsAsync(cancellationToken) == options.Value.BatchSize)
+        {
+            return true;
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+
+        progress.PassCompleted(time.GetUtcNow());
+        return false;
     }
 
     /// <summary>One pass: returns how many windows were published.</summary>
@@ -56,16 +50,13 @@ public sealed partial class TallyPublisher(
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
 
         var now = time.GetUtcNow();
-        var endedBefore = now - UsageWindow.Length - settings.SettleDelay;
-        var due = await db.UsageWindows
-            .FromSql($"""
-                SELECT * FROM usage_windows
-                WHERE published_count IS DISTINCT FROM call_count AND window_start <= {endedBefore}
-                ORDER BY window_start, company_id
-                LIMIT {settings.BatchSize}
-                FOR UPDATE SKIP LOCKED
-                """)
-            .ToListAsync(cancellationToken);
+        // Due: ended (plus the settle delay) and counted differently from what was last published.
+        var due = await db.ClaimAsync<UsageWindow>(
+            "published_count IS DISTINCT FROM call_count AND window_start <= @due_by",
+            "window_start, company_id",
+            settings.BatchSize,
+            now - UsageWindow.Length - settings.SettleDelay,
+            cancellationToken);
         if (due.Count == 0)
         {
             return 0;
@@ -125,9 +116,6 @@ public sealed partial class TallyPublisher(
 
     [LoggerMessage(LogLevel.Information, "Detected {Anomalies} hours of unusual usage")]
     private partial void LogUnusual(int anomalies);
-
-    [LoggerMessage(LogLevel.Warning, "Publishing tallies failed; trying again at the next interval")]
-    private partial void LogPassFailed(Exception e);
 }
 
 /// <summary>When this instance's tally publisher last went through every due window: how far a waiting tally can be behind.</summary>

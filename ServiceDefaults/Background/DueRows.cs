@@ -1,0 +1,44 @@
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Cic.ServiceDefaults.Background;
+
+/// <summary>
+/// Rows of work that fall due, are claimed by one instance at a time and, when an attempt fails, are tried again later
+/// with their attempt count and last error kept for staff.
+/// </summary>
+public static class DueRows
+{
+    /// <summary>The longest error kept with a row: enough for any reason worth reading, short enough to list many rows.</summary>
+    public const int MaxErrorLength = 2000;
+
+    /// <summary>
+    /// Locks, in the caller's open transaction, up to <paramref name="limit"/> rows of <typeparamref name="TRow"/>'s
+    /// table that satisfy <paramref name="due"/> (SQL over the table's columns; <c>@due_by</c> is
+    /// <paramref name="dueBy"/>, usually now), in <paramref name="orderBy"/> order, skipping rows another transaction holds: instances
+    /// working the same table never take the same row, and none waits for another. The rows stay claimed until the
+    /// transaction ends.
+    /// </summary>
+    public static Task<List<TRow>> ClaimAsync<TRow>(
+        this DbContext db, string due, string orderBy, int limit, DateTimeOffset dueBy, CancellationToken cancellationToken)
+        where TRow : class
+    {
+        if (db.Database.CurrentTransaction is null)
+        {
+            throw new InvalidOperationException("Claiming rows needs an open transaction: the claim lasts as long as it.");
+        }
+
+        var table = db.Model.FindEntityType(typeof(TRow))?.GetTableName()
+            ?? throw new InvalidOperationException($"{typeof(TRow).Name} is not mapped to a table.");
+        return db.Set<TRow>()
+#pragma warning disable EF1002 // the table, condition and order are the code's own constants, never input
+            .FromSqlRaw(
+                $"SELECT * FROM {table} WHERE {due} ORDER BY {orderBy} LIMIT {limit} FOR UPDATE SKIP LOCKED",
+                new NpgsqlParameter("due_by", dueBy))
+#pragma warning restore EF1002
+            .ToListAsync(cancellationToken);
+    }
+
+    /// <summary>An attempt's error as a row keeps it: at most <see cref="MaxErrorLength"/> characters.</summary>
+    public static string Error(string error) => error.Length > MaxErrorLength ? error[..MaxErrorLength] : error;
+}
