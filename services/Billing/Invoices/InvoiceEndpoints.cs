@@ -1,12 +1,10 @@
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Cic.Billing.Accounts;
-using Cic.Billing.PaymentMethods;
 using Cic.Contracts;
 using Cic.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using global::Stripe;
 
 namespace Cic.Billing.Invoices;
 
@@ -80,7 +78,7 @@ public static partial class InvoiceEndpoints
     private static readonly string[] Statuses = ["draft", "open", "paid", "uncollectible", "void"];
 
     /// <summary>Invoices are mirrored from Stripe through <see cref="InvoiceSync"/>, the one place their events are decided.</summary>
-    public static IServiceCollection AddInvoices(this IServiceCollection services) => services.AddScoped<InvoiceSync>();
+    public static IServiceCollection AddInvoices(this IServiceCollection services) => services.AddScoped<InvoiceSync>().AddScoped<PaymentRetries>();
 
     public static IEndpointRouteBuilder MapInvoices(this IEndpointRouteBuilder app)
     {
@@ -189,8 +187,8 @@ public static partial class InvoiceEndpoints
     }
 
     private static async Task<Results<Ok<RetryPaymentResponse>, NotFound, ValidationProblem, ProblemHttpResult>> Retry(
-        string invoiceId, RetryPaymentRequest? request, BillingDb db, InvoiceSync sync, CardSync cards, StripeClient stripe,
-        ClaimsPrincipal user, TimeProvider time, ILogger<PaymentRetry> log, CancellationToken cancellationToken)
+        string invoiceId, RetryPaymentRequest? request, BillingDb db, PaymentRetries retries, ClaimsPrincipal user, TimeProvider time,
+        CancellationToken cancellationToken)
     {
         var (invoice, account, right) = await VisibleAsync(db, user, invoiceId, cancellationToken);
         if (invoice is null || account is null)
@@ -204,67 +202,18 @@ public static partial class InvoiceEndpoints
         }
 
         var paymentMethodId = request?.PaymentMethodId;
-        if (paymentMethodId is not null && !await IsActiveCardAsync(db, cards, account, paymentMethodId, cancellationToken))
+        switch (await retries.RetryAsync(account, invoiceId, paymentMethodId, user, cancellationToken))
         {
-            return ApiProblems.Field("paymentMethodId", $"'{paymentMethodId}' is not a card on file for {account.Name}.");
+            case PaymentRetries.NotACardOfTheAccount:
+                return ApiProblems.Field("paymentMethodId", $"'{paymentMethodId}' is not a card on file for {account.Name}.");
+            case PaymentRetries.NotOpen notOpen:
+                return ApiProblems.Conflict($"Only open invoices can be retried; invoice {notOpen.Invoice.Number ?? notOpen.Invoice.Id} is {notOpen.Invoice.Status}.");
+            case PaymentRetries.Tried tried:
+                return TypedResults.Ok(new RetryPaymentResponse(
+                    Describe(tried.Retry), await DescribeAsync(db, tried.Invoice, account, time.GetUtcNow(), cancellationToken)));
+            default:
+                throw new InvalidOperationException("A payment retry ended in no known way.");
         }
-
-        // Decide on Stripe's current state, not on a projection a webhook may not have caught up with yet.
-        await sync.SyncAsync(invoiceId, cancellationToken);
-        invoice = await db.Invoices.AsNoTracking().FirstAsync(i => i.Id == invoiceId, cancellationToken);
-        if (invoice.Status != "open")
-        {
-            return ApiProblems.Conflict($"Only open invoices can be retried; invoice {invoice.Number ?? invoice.Id} is {invoice.Status}.");
-        }
-
-        // Recorded before Stripe is asked, so the attempt is on file whatever happens next.
-        var retry = new PaymentRetry
-        {
-            Id = Guid.NewGuid(),
-            InvoiceId = invoiceId,
-            PaymentMethodId = paymentMethodId ?? account.DefaultPaymentMethodId,
-            RequestedBy = user.UserId(),
-            RequestedByStaff = user.IsStaff(),
-            RequestedAt = time.GetUtcNow(),
-            Outcome = "pending",
-        };
-        db.PaymentRetries.Add(retry);
-        db.RecordAction(account.Id, "payment_retried", invoiceId, user, retry.RequestedAt);
-        await db.SaveChangesAsync(cancellationToken);
-
-        try
-        {
-            await stripe.V1.Invoices.PayAsync(
-                invoiceId,
-                new InvoicePayOptions { OffSession = true, PaymentMethod = paymentMethodId },
-                new RequestOptions { IdempotencyKey = $"cic-invoice-retry-{retry.Id:N}" },
-                cancellationToken);
-            retry.Outcome = "succeeded";
-        }
-        catch (StripeException e) when (e.StripeError is { } error && (int)e.HttpStatusCode is >= 400 and < 500)
-        {
-            // A decline (402), or Stripe refusing the attempt (e.g. no card to charge): the retry failed.
-            retry.Outcome = "failed";
-            retry.FailureCode = error.DeclineCode ?? error.Code;
-            retry.FailureMessage = error.Message;
-        }
-
-        retry.CompletedAt = time.GetUtcNow();
-        await db.SaveChangesAsync(cancellationToken);
-
-        try
-        {
-            // The events (paid, retry succeeded or failed) come from the sync, as for any other change.
-            await sync.SyncAsync(invoiceId, cancellationToken);
-        }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
-        {
-            // The outcome stands; the webhooks or the reconciliation bring the invoice up to date.
-            LogSyncAfterRetryFailed(log, e, invoiceId);
-        }
-
-        invoice = await db.Invoices.AsNoTracking().Include(i => i.Lines).FirstAsync(i => i.Id == invoiceId, cancellationToken);
-        return TypedResults.Ok(new RetryPaymentResponse(Describe(retry), await DescribeAsync(db, invoice, account, time.GetUtcNow(), cancellationToken)));
     }
 
     /// <summary>The invoice and its account when the caller may see them: customers only their accounts' issued invoices.</summary>
@@ -279,24 +228,6 @@ public static partial class InvoiceEndpoints
 
         var (account, right) = await db.FindAccountAsync(user, accountId, cancellationToken);
         return account is null ? (null, null, BillingRight.None) : (invoice, account, right);
-    }
-
-    /// <summary>A card of the account, re-reading its cards from Stripe if it is not known yet (just added through Stripe's form).</summary>
-    private static async Task<bool> IsActiveCardAsync(BillingDb db, CardSync cards, BillingAccount account, string paymentMethodId, CancellationToken cancellationToken)
-    {
-        Task<bool> KnownAsync() => db.Cards.AnyAsync(c => c.Id == paymentMethodId && c.AccountId == account.Id && c.DetachedAt == null, cancellationToken);
-        if (await KnownAsync())
-        {
-            return true;
-        }
-
-        if (account.StripeCustomerId is null)
-        {
-            return false;
-        }
-
-        await cards.SyncCustomerAsync(account.StripeCustomerId, cancellationToken);
-        return await KnownAsync();
     }
 
     private static ValidationProblem? InvalidStatus(string? status) =>
@@ -378,7 +309,4 @@ public static partial class InvoiceEndpoints
 
     private static PaymentRetryResponse Describe(PaymentRetry r) =>
         new(r.Id, r.PaymentMethodId, r.RequestedBy, r.RequestedByStaff, r.RequestedAt, r.Outcome, r.FailureCode, r.FailureMessage, r.CompletedAt);
-
-    [LoggerMessage(LogLevel.Warning, "Re-reading invoice {InvoiceId} after a payment retry failed; webhooks and the reconciliation will bring it up to date")]
-    private static partial void LogSyncAfterRetryFailed(ILogger log, Exception e, string invoiceId);
 }

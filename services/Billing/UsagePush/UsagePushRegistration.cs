@@ -19,6 +19,7 @@ public static class UsagePushRegistration
         services.AddOptions<UsagePushSettings>().BindConfiguration("UsagePush").ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<MeterPushWakeup>();
         services.AddScoped<PayerMeterEvents>();
+        services.AddScoped<UsageReconciliation>();
         services.AddBackgroundWork<MeterPusher>();
         return services;
     }
