@@ -21,6 +21,7 @@ builder.AddStripe();
 builder.AddBillingPipeline();
 builder.Services.AddValidation();
 builder.Services
+    .AddBillingAccountAccess()
     .AddPaymentMethods()
     .AddInvoices()
     .AddStripeWebhooks()

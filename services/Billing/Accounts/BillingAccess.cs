@@ -55,3 +55,61 @@ public static class BillingAccess
         return (right == BillingRight.None ? null : account, right);
     }
 }
+
+/// <summary>
+/// The billing account a request names in its route (<c>{accountId}</c>) and what the caller may do with it, looked up
+/// once per request by the route group's <see cref="BillingAccountAccess.RequireBillingAccountAccess"/>.
+/// </summary>
+public sealed class RequestedBillingAccount
+{
+    private BillingAccount? _account;
+
+    public BillingAccount Account => _account ?? throw new InvalidOperationException(
+        "No billing account was looked up for this request: map the endpoint in a group with RequireBillingAccountAccess().");
+
+    public BillingRight Right { get; private set; }
+
+    internal void Found(BillingAccount account, BillingRight right) => (_account, Right) = (account, right);
+}
+
+public static class BillingAccountAccess
+{
+    public static IServiceCollection AddBillingAccountAccess(this IServiceCollection services) => services.AddScoped<RequestedBillingAccount>();
+
+    /// <summary>
+    /// Every endpoint of the group acts on the billing account of its route's <c>{accountId}</c>: the account is looked
+    /// up once, before the handler runs, and a caller who may not see it gets 404 (so its existence does not leak), as
+    /// <c>RequireAuthorization</c> answers 401. Handlers take <see cref="RequestedBillingAccount"/>.
+    /// </summary>
+    public static RouteGroupBuilder RequireBillingAccountAccess(this RouteGroupBuilder group)
+    {
+        group.AddEndpointFilter(async (context, next) =>
+        {
+            var http = context.HttpContext;
+            if (http.GetRouteValue("accountId") is not string id || !Guid.TryParse(id, out var accountId))
+            {
+                return TypedResults.NotFound();
+            }
+
+            var (account, right) = await http.RequestServices.GetRequiredService<BillingDb>().FindAccountAsync(http.User, accountId, http.RequestAborted);
+            if (account is null)
+            {
+                return TypedResults.NotFound();
+            }
+
+            http.RequestServices.GetRequiredService<RequestedBillingAccount>().Found(account, right);
+            return await next(context);
+        });
+        return group.WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status404NotFound));
+    }
+
+    /// <summary>Only callers who manage the group's billing account (owners, billing members, staff) may call the endpoint; others get 403 with <paramref name="whoMay"/>.</summary>
+    public static RouteHandlerBuilder RequireManagingTheAccount(this RouteHandlerBuilder endpoint, string whoMay)
+    {
+        endpoint.AddEndpointFilter(async (context, next) =>
+            context.HttpContext.RequestServices.GetRequiredService<RequestedBillingAccount>().Right == BillingRight.Manage
+                ? await next(context)
+                : ApiProblems.Forbidden(whoMay));
+        return endpoint.ProducesProblem(StatusCodes.Status403Forbidden);
+    }
+}

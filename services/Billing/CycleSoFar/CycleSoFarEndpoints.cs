@@ -55,8 +55,8 @@ public static partial class CycleSoFarEndpoints
 {
     public static IEndpointRouteBuilder MapCycleSoFar(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/billing-accounts").WithTags("Cycle so far")
-            .MapGet("/{accountId:guid}/cycle-so-far", Get)
+        app.MapGroup("/billing-accounts/{accountId:guid}").WithTags("Cycle so far").RequireBillingAccountAccess()
+            .MapGet("/cycle-so-far", Get)
             .WithName("GetCycleSoFar")
             .WithSummary("This cycle so far: calls tallied per day, calls already in Stripe, and the charge Stripe would make if the cycle ended now")
             .WithDescription("The cycle is the calendar month (UTC) containing now as Stripe sees it. The charge is Stripe's invoice preview for the payer's subscription, "
@@ -65,14 +65,10 @@ public static partial class CycleSoFarEndpoints
         return app;
     }
 
-    private static async Task<Results<Ok<CycleSoFarResponse>, NotFound>> Get(
-        Guid accountId, BillingDb db, StripeClient stripe, StripeClock clock, ClaimsPrincipal user, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task<Ok<CycleSoFarResponse>> Get(
+        RequestedBillingAccount requested, BillingDb db, StripeClient stripe, StripeClock clock, ClaimsPrincipal user, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        var (account, _) = await db.FindAccountAsync(user, accountId, cancellationToken);
-        if (account is null)
-        {
-            return TypedResults.NotFound();
-        }
+        var account = requested.Account;
 
         var now = await clock.NowAsync(cancellationToken);
         var cycle = BillingCycle.Containing(now);

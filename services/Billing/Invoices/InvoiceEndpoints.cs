@@ -82,7 +82,7 @@ public static partial class InvoiceEndpoints
 
     public static IEndpointRouteBuilder MapInvoices(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/billing-accounts/{accountId:guid}/invoices").WithTags("Invoices")
+        app.MapGroup("/billing-accounts/{accountId:guid}/invoices").WithTags("Invoices").RequireBillingAccountAccess()
             .MapGet("/", ListForAccount)
             .WithName("ListAccountInvoices")
             .WithSummary("The account's invoices, newest first, with the past-due flag")
@@ -118,15 +118,10 @@ public static partial class InvoiceEndpoints
         return app;
     }
 
-    private static async Task<Results<Ok<InvoicePage>, NotFound, ValidationProblem>> ListForAccount(
-        Guid accountId, [AsParameters] AccountInvoicesQuery query, BillingDb db, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<InvoicePage>, ValidationProblem>> ListForAccount(
+        RequestedBillingAccount requested, [AsParameters] AccountInvoicesQuery query, BillingDb db, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (account, _) = await db.FindAccountAsync(user, accountId, cancellationToken);
-        if (account is null)
-        {
-            return TypedResults.NotFound();
-        }
-
+        var accountId = requested.Account.Id;
         if (InvalidStatus(query.Status) is { } problem)
         {
             return problem;

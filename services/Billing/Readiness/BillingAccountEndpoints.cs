@@ -40,11 +40,14 @@ public static class BillingAccountEndpoints
     {
         var accounts = app.MapGroup("/billing-accounts").WithTags("Billing accounts");
 
-        accounts.MapGet("/{accountId:guid}", Get)
+        // The endpoints on one account: who may not see it gets 404, checked once for all of them.
+        var account = accounts.MapGroup("/{accountId:guid}").RequireBillingAccountAccess();
+
+        account.MapGet("", Get)
             .WithName("GetBillingAccount")
             .WithSummary("A billing account: its Stripe customer, default card and delinquency");
 
-        accounts.MapGet("/{accountId:guid}/readiness", Readiness)
+        account.MapGet("/readiness", Readiness)
             .WithName("GetBillingReadiness")
             .WithSummary("Whether the account will be billed automatically on the next cycle, and if not, why")
             .WithDescription("Looks at whoever pays for the account's usage in the next cycle: for a company billed through an organization (or switching to one), the organization's customer and card.");
@@ -55,7 +58,7 @@ public static class BillingAccountEndpoints
             .WithSummary("Every paying account that is not ready for the next cycle (staff)")
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
-        accounts.MapGet("/{accountId:guid}/actions", Actions)
+        account.MapGet("/actions", Actions)
             .WithName("ListBillingActions")
             .WithSummary("Who did what to the account's cards and payments, newest first")
             .ProducesProblem(StatusCodes.Status403Forbidden);
@@ -78,32 +81,21 @@ public static class BillingAccountEndpoints
         return app;
     }
 
-    private static async Task<Results<Ok<BillingAccountResponse>, NotFound>> Get(
-        Guid accountId, BillingDb db, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
-    {
-        var (account, _) = await db.FindAccountAsync(user, accountId, cancellationToken);
-        return account is null ? TypedResults.NotFound() : TypedResults.Ok(await DescribeAsync(db, account, time.GetUtcNow(), cancellationToken));
-    }
+    private static async Task<Ok<BillingAccountResponse>> Get(
+        RequestedBillingAccount requested, BillingDb db, TimeProvider time, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await DescribeAsync(db, requested.Account, time.GetUtcNow(), cancellationToken));
 
-    private static async Task<Results<Ok<ReadinessResponse>, NotFound>> Readiness(
-        Guid accountId, BillingDb db, ClaimsPrincipal user, StripeClock clock, CancellationToken cancellationToken)
-    {
-        var (account, _) = await db.FindAccountAsync(user, accountId, cancellationToken);
-        return account is null ? TypedResults.NotFound() : TypedResults.Ok(await ReadinessCheck.OfAsync(db, account, await clock.NowAsync(cancellationToken), cancellationToken));
-    }
+    private static async Task<Ok<ReadinessResponse>> Readiness(
+        RequestedBillingAccount requested, BillingDb db, StripeClock clock, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await ReadinessCheck.OfAsync(db, requested.Account, await clock.NowAsync(cancellationToken), cancellationToken));
 
     private static async Task<Ok<List<ReadinessResponse>>> NotReady(BillingDb db, StripeClock clock, CancellationToken cancellationToken) =>
         TypedResults.Ok(await ReadinessCheck.NotReadyAsync(db, await clock.NowAsync(cancellationToken), cancellationToken));
 
-    private static async Task<Results<Ok<List<AccountActionResponse>>, NotFound>> Actions(
-        Guid accountId, [AsParameters] ActionsQuery query, BillingDb db, ClaimsPrincipal user, CancellationToken cancellationToken)
+    private static async Task<Ok<List<AccountActionResponse>>> Actions(
+        RequestedBillingAccount requested, [AsParameters] ActionsQuery query, BillingDb db, CancellationToken cancellationToken)
     {
-        var (account, _) = await db.FindAccountAsync(user, accountId, cancellationToken);
-        if (account is null)
-        {
-            return TypedResults.NotFound();
-        }
-
+        var accountId = requested.Account.Id;
         return TypedResults.Ok(await db.AccountActions
             .Where(a => a.AccountId == accountId)
             .OrderByDescending(a => a.At)
