@@ -64,13 +64,20 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
+    /// <summary>The services run as this benchmark was built: Release under <c>./cic bench</c>, as in production.</summary>
+#if DEBUG
+    private const string Configuration = "Debug";
+#else
+    private const string Configuration = "Release";
+#endif
+
     /// <param name="service">The service's folder under services/, e.g. <c>Usage</c>.</param>
     /// <param name="databaseName">The connection string name its database goes by, e.g. <c>usage-db</c>.</param>
     public static async Task<ServiceProcess> StartAsync(
         string service, string databaseName, string database, Uri broker, IDictionary<string, string>? settings = null)
     {
         var root = Environment.GetEnvironmentVariable("CIC_REPO_ROOT") ?? Directory.GetCurrentDirectory();
-        var dll = Path.Combine(root, "services", service, "bin", "Debug", "net10.0", $"Cic.{service}.dll");
+        var dll = Path.Combine(root, "services", service, "bin", Configuration, "net10.0", $"Cic.{service}.dll");
         if (!File.Exists(dll))
         {
             throw new BenchmarkFailedException($"{dll} is missing: build the solution first (./cic bench builds it).");
