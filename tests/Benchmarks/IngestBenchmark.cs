@@ -55,34 +55,47 @@ public static class IngestBenchmark
         var companies = Enumerable.Range(0, companyCount).Select(_ => Guid.NewGuid()).ToArray();
         var expected = new Expectation(benchDatabase.ConnectionString);
         var factory = new ConnectionFactory { Uri = amqp };
+        // Where the CPU went in each phase: every process shares the same cores.
+        CpuProfile Profile() => CpuProfile.Start(
+            amqp.Port, new NpgsqlConnectionStringBuilder(servers.Postgres).Port, "usage", usage.Id);
         await using var connection = await factory.CreateConnectionAsync("cic-bench");
 
         // 1. The bare broker: the same bodies through one quorum queue, publisher confirms, manual acks.
         var plan = Plan(count, duplicates);
         var singleBodies = plan.Select(call => Body(Call("bench-single", call, companies, sequenced))).ToArray();
+        var profile = Profile();
         var raw = await RawBrokerAsync(connection, singleBodies, inFlight);
         Report("raw broker (RabbitMQ.Client -> quorum queue -> RabbitMQ.Client)", count, raw.Total, $"{count / raw.Publish.TotalSeconds:N0} msg/s publishing");
+        Console.WriteLine("  " + profile.Stop());
 
         // 2. CallHandled, one per message, as plain JSON from a bare AMQP producer.
+        profile = Profile();
         var single = await PublishAndSettleAsync(connection, "cic.calls", "call.handled", singleBodies, inFlight, expected, "bench-single", plan.Distinct().Count());
         Report("single CallHandled, plain JSON producer -> stored and tallied", count, single.Total, $"{count / single.Publish.TotalSeconds:N0} msg/s publishing");
+        Console.WriteLine("  " + profile.Stop());
 
         // 3. CallHandled, one per message, from a MassTransit producer (envelope, MassTransit's publish path).
         double? singleMassTransit = null;
         if (!options.Flag("skip-masstransit"))
         {
+            profile = Profile();
             var mt = await MassTransitAsync(amqp, plan, companies, sequenced, inFlight, expected);
             singleMassTransit = count / mt.Total.TotalSeconds;
             Report("single CallHandled, MassTransit producer -> stored and tallied", count, mt.Total, $"{count / mt.Publish.TotalSeconds:N0} msg/s publishing");
+            Console.WriteLine("  " + profile.Stop());
         }
 
         // 4. The bare database: Usage's storing statement from a plain Npgsql client, no broker, no service.
+        profile = Profile();
         var rawDb = await RawDatabaseAsync(benchDatabase.ConnectionString, batchCalls, duplicates, companies, sequenced, perStatement, connections, expected);
         Report($"raw database (Usage's storing statement, {perStatement:N0} calls each, {connections} connections, no broker)", rawDb.Calls, rawDb.Total, "stored and tallied");
+        Console.WriteLine("  " + profile.Stop());
 
         // 5. CallsHandled: calls packed by the producer, for at least batchCalls calls and batchSeconds seconds.
+        profile = Profile();
         var batch = await BatchAsync(connection, batchCalls, TimeSpan.FromSeconds(batchSeconds), duplicates, companies, sequenced, batchSize, inFlight, expected);
         Report($"batch CallsHandled x{batchSize}, plain JSON producer -> stored and tallied", batch.Calls, batch.Total, $"{batch.Messages:N0} messages in {batch.Rounds} round(s)");
+        Console.WriteLine("  " + profile.Stop());
 
         var singleRate = count / single.Total.TotalSeconds;
         var rawRate = count / raw.Total.TotalSeconds;
