@@ -7,8 +7,8 @@ namespace Cic.Benchmarks;
 /// Where the machine's CPU went during a phase, per process group: the broker, the database, the service under test,
 /// the benchmark itself, everything else, and idle. On a machine where all of them share a few cores, this is what
 /// explains a ratio: a path that keeps every core busy can only go faster by spending less CPU somewhere.
-/// Read from /proc (utime + stime of each process and its descendants; processes that ended within the phase are
-/// missing, which on these long-lived connections is little).
+/// Read from /proc: the utime + stime each process gained during the phase (all of it for processes started within
+/// it); processes that ended within the phase are missing, which on these long-lived connections is little.
 /// </summary>
 public sealed class CpuProfile
 {
@@ -16,7 +16,7 @@ public sealed class CpuProfile
 
     /// <summary>The process each group is, with its descendants: (name, root pid or null when not found).</summary>
     private readonly IReadOnlyList<(string Name, int? Root)> _groups;
-    private readonly Dictionary<string, long> _start;
+    private readonly Dictionary<int, ProcessInfo> _start;
     private readonly long _idleStart;
     private readonly long _totalStart;
 
@@ -24,7 +24,7 @@ public sealed class CpuProfile
     {
         _groups = groups;
         (_idleStart, _totalStart) = MachineTicks();
-        _start = Sample();
+        _start = Processes();
     }
 
     /// <summary>
@@ -50,30 +50,24 @@ public sealed class CpuProfile
     /// <summary>The CPU seconds of each group since the start, and the machine's idle time, on one line.</summary>
     public string Stop()
     {
-        var end = Sample();
-        var (idleEnd, totalEnd) = MachineTicks();
-        var line = new StringBuilder("cpu seconds:");
-        foreach (var (name, ticks) in end)
-        {
-            line.Append(CultureInfo.InvariantCulture, $" {name} {(ticks - _start.GetValueOrDefault(name)) / TicksPerSecond:F1},");
-        }
-
-        var cores = Environment.ProcessorCount;
-        line.Append(CultureInfo.InvariantCulture,
-            $" idle {(idleEnd - _idleStart) / TicksPerSecond:F1} of {(totalEnd - _totalStart) / TicksPerSecond:F1} ({cores} cores)");
-        return line.ToString();
-    }
-
-    private Dictionary<string, long> Sample()
-    {
         var processes = Processes();
+        var (idleEnd, totalEnd) = MachineTicks();
         var sums = _groups.Select(g => g.Name).Append("other").ToDictionary(n => n, _ => 0L);
         foreach (var (pid, info) in processes)
         {
-            sums[GroupOf(pid, processes)] += info.Ticks;
+            var before = _start.TryGetValue(pid, out var then) && then.Comm == info.Comm ? then.Ticks : 0;
+            sums[GroupOf(pid, processes)] += info.Ticks - before;
         }
 
-        return sums;
+        var line = new StringBuilder("cpu seconds:");
+        foreach (var (name, ticks) in sums)
+        {
+            line.Append(CultureInfo.InvariantCulture, $" {name} {ticks / TicksPerSecond:F1},");
+        }
+
+        line.Append(CultureInfo.InvariantCulture,
+            $" idle {(idleEnd - _idleStart) / TicksPerSecond:F1} of {(totalEnd - _totalStart) / TicksPerSecond:F1} ({Environment.ProcessorCount} cores)");
+        return line.ToString();
     }
 
     /// <summary>The group of the nearest ancestor (or the process itself) that is a group's root.</summary>
