@@ -20,7 +20,7 @@ public sealed class BillingArrangementTests(AccountsFixture accounts)
     [Fact]
     public async Task A_join_an_hour_before_month_end_takes_effect_at_the_start_of_the_next_month()
     {
-        var monthEnd = BillingCycle.StartOfNext(accounts.Clock.GetUtcNow());
+        var monthEnd = BillingCycle.Containing(accounts.Clock.GetUtcNow()).End;
         var organization = await accounts.CreateOrganizationAsync();
         var company = await accounts.RegisterCompanyAsync();
         accounts.MoveClockTo(monthEnd.AddHours(-1));

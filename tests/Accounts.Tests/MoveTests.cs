@@ -28,7 +28,7 @@ public sealed class MoveTests(AccountsFixture accounts)
         var moved = (await response.Content.ReadFromJsonAsync<MoveResponse>(Cancel))!;
         Assert.Equal(organization.Id, moved.Company.OrganizationId);
         Assert.Equal((AccountKind.Company, company.Id), (moved.BillingArrangement.Current!.PayerKind, moved.BillingArrangement.Current.PayerId));
-        Assert.Equal((AccountKind.Organization, organization.Id, BillingCycle.StartOfNext(now)),
+        Assert.Equal((AccountKind.Organization, organization.Id, BillingCycle.Containing(now).End),
             (moved.BillingArrangement.Pending!.PayerKind, moved.BillingArrangement.Pending.PayerId, moved.BillingArrangement.Pending.EffectiveFrom));
 
         var inOrganization = await accounts.Staff.GetFromJsonAsync<List<CompanyResponse>>($"/organizations/{organization.Id}/companies", Cancel);
@@ -38,7 +38,7 @@ public sealed class MoveTests(AccountsFixture accounts)
         Assert.Equal(["CompanyJoinedOrganization", "BillingArrangementChanged"], events.Select(e => e.Name));
         Assert.Equal(organization.Id, events[0].As<CompanyJoinedOrganization>().OrganizationId);
         var changed = events[1].As<BillingArrangementChanged>();
-        Assert.Equal((AccountKind.Organization, organization.Id, BillingCycle.StartOfNext(now), 2L),
+        Assert.Equal((AccountKind.Organization, organization.Id, BillingCycle.Containing(now).End, 2L),
             (changed.PayerKind, changed.PayerId, changed.EffectiveFrom, changed.Version));
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Cic.Billing.Accounts;
 using Cic.Billing.Customers;
+using Cic.Contracts;
 using Cic.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;

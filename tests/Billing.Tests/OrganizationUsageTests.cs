@@ -1,4 +1,5 @@
 using Cic.Billing.Accounts;
+using Cic.Contracts;
 
 namespace Cic.Billing.Tests;
 

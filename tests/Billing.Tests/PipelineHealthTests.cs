@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Cic.Billing.Accounts;
+using Cic.Contracts;
 using Cic.ServiceDefaults.Monitoring;
 using Cic.Testing;
 using Microsoft.Extensions.DependencyInjection;

@@ -135,7 +135,7 @@ public sealed class ArrangementPlannerTests
 
                 var before = history.Snapshot();
                 // Out, then back before the next cycle starts.
-                var cycleEnd = BillingCycle.StartOfNext(outAt);
+                var cycleEnd = BillingCycle.Containing(outAt).End;
                 var backAt = outAt + (cycleEnd - outAt - TimeSpan.FromTicks(1)) * backFraction;
                 history.Move(elsewhere, outAt);
                 history.Move(current, backAt);
@@ -159,7 +159,7 @@ public sealed class ArrangementPlannerTests
                 history.Move(target, now);
 
                 Assert.Equal(payerNow, history.PayerAt(now));
-                Assert.Equal(target ?? Company, history.PayerAt(BillingCycle.StartOfNext(now)));
+                Assert.Equal(target ?? Company, history.PayerAt(BillingCycle.Containing(now).End));
             });
 
     [Fact]
@@ -171,7 +171,7 @@ public sealed class ArrangementPlannerTests
             var moments = Probes(last).Where(p => p >= first).Order().ToList();
             foreach (var (earlier, later) in moments.Zip(moments.Skip(1)))
             {
-                if (BillingCycle.StartOf(earlier) == BillingCycle.StartOf(later))
+                if (BillingCycle.Containing(earlier).Start == BillingCycle.Containing(later).Start)
                 {
                     Assert.Equal(history.PayerAt(earlier), history.PayerAt(later));
                 }

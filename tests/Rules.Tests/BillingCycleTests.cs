@@ -1,10 +1,9 @@
+using Cic.Contracts;
 using CsCheck;
-using AccountsCycle = Cic.Accounts.BillingArrangements.BillingCycle;
-using BillingCycle = Cic.Billing.Accounts.BillingCycle;
 
 namespace Cic.Rules.Tests;
 
-/// <summary>Billing cycles are calendar months in UTC, in Accounts (when a move takes effect) and in Billing (periods, readiness).</summary>
+/// <summary>Billing cycles are calendar months in UTC: one type (contracts/), for Accounts (when a move takes effect) and Billing (periods, readiness).</summary>
 public sealed class BillingCycleTests
 {
     /// <summary>Any moment from 2000 to 2100, at any offset a clock may report.</summary>
@@ -33,14 +32,6 @@ public sealed class BillingCycleTests
             Assert.Equal(cycle.End, cycle.Next.Start);
             Assert.Equal(BillingCycle.Containing(cycle.End), cycle.Next);
             Assert.Equal(BillingCycle.Containing(cycle.End.AddTicks(-1)), cycle);
-        });
-
-    [Fact]
-    public void Accounts_and_billing_agree_on_where_cycles_start() =>
-        Moments.Sample(moment =>
-        {
-            Assert.Equal(BillingCycle.Containing(moment).Start, AccountsCycle.StartOf(moment));
-            Assert.Equal(BillingCycle.Containing(moment).End, AccountsCycle.StartOfNext(moment));
         });
 
     [Theory]

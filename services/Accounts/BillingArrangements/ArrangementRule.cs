@@ -43,7 +43,7 @@ public static partial class ArrangementPlanner
             return pending is null ? ArrangementPlan.Nothing : new ArrangementPlan(pending, pending.EffectiveFrom, RecordsArrangement: false);
         }
 
-        return new ArrangementPlan(pending, BillingCycle.StartOfNext(now), RecordsArrangement: true);
+        return new ArrangementPlan(pending, BillingCycle.Containing(now).End, RecordsArrangement: true);
     }
 }
 

@@ -1,5 +1,6 @@
 using Cic.Billing.Accounts;
 using Cic.Billing.Stripe;
+using Cic.Contracts;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using global::Stripe;

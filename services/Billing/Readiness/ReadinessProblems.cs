@@ -1,5 +1,6 @@
 using Cic.Billing.Accounts;
 using Cic.Billing.PaymentMethods;
+using Cic.Contracts;
 
 namespace Cic.Billing.Readiness;
 

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Cic.Contracts;
 using Cic.Usage.Members;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -51,9 +52,9 @@ public static class UsageEndpoints
         CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var monthStart = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
-        var start = (from ?? monthStart).ToUniversalTime();
-        var end = (to ?? monthStart.AddMonths(1)).ToUniversalTime();
+        var cycle = BillingCycle.Containing(now);
+        var start = (from ?? cycle.Start).ToUniversalTime();
+        var end = (to ?? cycle.End).ToUniversalTime();
         var errors = new Dictionary<string, string[]>();
         var step = (granularity ?? "day").ToLowerInvariant() switch
         {
@@ -133,7 +134,7 @@ public static class UsageEndpoints
         {
             Granularity.Hour => UsageWindow.StartOf(moment),
             Granularity.Day => new DateTimeOffset(utc.Date, TimeSpan.Zero),
-            _ => new DateTimeOffset(utc.Year, utc.Month, 1, 0, 0, 0, TimeSpan.Zero),
+            _ => BillingCycle.Containing(moment).Start,
         };
     }
 
@@ -141,6 +142,6 @@ public static class UsageEndpoints
     {
         Granularity.Hour => period + UsageWindow.Length,
         Granularity.Day => period.AddDays(1),
-        _ => period.AddMonths(1),
+        _ => BillingCycle.Containing(period).End,
     };
 }
