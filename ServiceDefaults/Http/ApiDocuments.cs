@@ -4,6 +4,7 @@ using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.OpenApi;
+using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.OpenApi;
@@ -138,6 +139,37 @@ public static class ApiDocuments
     /// <summary>camelCase query names; the bearer requirement with its 401 (and 403) where a token is needed; problems as problems.</summary>
     private sealed class OperationConventions : IOpenApiOperationTransformer
     {
+        /// <summary>
+        /// Every value of the route is a documented path parameter, also one the handler does not bind itself because
+        /// its route group reads it (e.g. Billing's <c>{accountId}</c>, whose account the group looks up once).
+        /// </summary>
+        private static void DocumentUnboundRouteValues(OpenApiOperation operation, OpenApiOperationTransformerContext context)
+        {
+            // A minimal API's relative path is its route pattern as written, constraints included.
+            if (context.Description.RelativePath is not { Length: > 0 } template)
+            {
+                return;
+            }
+
+            foreach (var value in RoutePatternFactory.Parse(template).Parameters)
+            {
+                operation.Parameters ??= [];
+                if (operation.Parameters.Any(p => p.In == ParameterLocation.Path && p.Name == value.Name))
+                {
+                    continue;
+                }
+
+                var guid = value.ParameterPolicies.Any(p => p.Content == "guid");
+                operation.Parameters.Add(new OpenApiParameter
+                {
+                    Name = value.Name,
+                    In = ParameterLocation.Path,
+                    Required = true,
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = guid ? "uuid" : null },
+                });
+            }
+        }
+
         public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
         {
             foreach (var parameter in (operation.Parameters ?? []).OfType<OpenApiParameter>())
@@ -147,6 +179,8 @@ public static class ApiDocuments
                     parameter.Name = char.ToLowerInvariant(name[0]) + name[1..];
                 }
             }
+
+            DocumentUnboundRouteValues(operation, context);
 
             operation.Responses ??= new OpenApiResponses();
             var metadata = context.Description.ActionDescriptor.EndpointMetadata;
