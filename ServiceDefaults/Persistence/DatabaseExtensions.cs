@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Npgsql;
 
 namespace Cic.ServiceDefaults.Persistence;
 
@@ -21,7 +22,8 @@ public static class DatabaseExtensions
     /// <summary>
     /// The service's own PostgreSQL database from <c>ConnectionStrings:{connectionName}</c>: EF Core with
     /// snake_case names, a readiness check, and its migrations applied at start-up, before anything
-    /// else starts (retrying while the server comes up). Call it before <c>AddMessaging</c>.
+    /// else starts (retrying while the server comes up), and one <see cref="NpgsqlDataSource"/> for the
+    /// connections the service opens itself (<see cref="PostgresLocks.TryHoldAsync"/>). Call it before <c>AddMessaging</c>.
     /// </summary>
     public static IHostApplicationBuilder AddServiceDatabase<TDb>(this IHostApplicationBuilder builder, string connectionName)
         where TDb : DbContext
@@ -33,6 +35,9 @@ public static class DatabaseExtensions
             .UseNpgsql(RequiredConnectionString(services.GetRequiredService<IConfiguration>(), connectionName))
             .UseSnakeCaseNamingConvention()
             .AddInterceptors(services.GetRequiredService<WakeAfterCommit>()));
+
+        builder.Services.AddSingleton(services =>
+            NpgsqlDataSource.Create(RequiredConnectionString(services.GetRequiredService<IConfiguration>(), connectionName)));
 
         // The messaging plumbing (inbox, outbox relay) works on "the service's database" without knowing its type.
         builder.Services.AddScoped<DbContext>(services => services.GetRequiredService<TDb>());

@@ -257,12 +257,12 @@ public static class PushBenchmark
         }
     }
 
-    /// <summary>Holds a periodic pass's session lock (as an instance running it would) until disposed.</summary>
+    /// <summary>Holds a periodic pass's lock (as an instance running it would, hashed as <c>PostgresLocks</c> does) until disposed.</summary>
     private static async Task<NpgsqlConnection> HoldPassAsync(string connectionString, string key)
     {
         var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var take = new NpgsqlCommand("SELECT pg_advisory_lock(hashtext(@key))", connection);
+        await using var take = new NpgsqlCommand("SELECT pg_advisory_lock(hashtextextended(@key, 0))", connection);
         take.Parameters.AddWithValue("key", key);
         await take.ExecuteScalarAsync();
         return connection;

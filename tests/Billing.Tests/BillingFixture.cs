@@ -67,6 +67,9 @@ public class BillingFixture() : ServiceFixture<BillingDb>("billing-db") // Any t
 
     protected virtual IEnumerable<KeyValuePair<string, string?>> MoreSettings => [];
 
+    /// <summary>The settings of the fixture's instance, for starting another instance of the service on the same servers.</summary>
+    public IEnumerable<KeyValuePair<string, string?>> InstanceSettings => Settings;
+
     public override async ValueTask InitializeAsync()
     {
         var options = EmulatorOptions;

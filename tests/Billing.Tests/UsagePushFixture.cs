@@ -23,9 +23,6 @@ public abstract class UsagePushFixture : BillingFixture
 
     protected override IEnumerable<KeyValuePair<string, string?>> MoreSettings => UsagePushSettings;
 
-    /// <summary>The settings of the fixture's instance, for starting another instance of the service on the same servers.</summary>
-    public IEnumerable<KeyValuePair<string, string?>> InstanceSettings => Settings;
-
     private static IEnumerable<KeyValuePair<string, string?>> UsagePushSettings =>
     [
         new("UsagePush:PollInterval", "00:00:00.200"),

@@ -2,6 +2,7 @@ using System.Net;
 using Cic.Billing.Accounts;
 using Cic.Contracts.Billing;
 using Cic.ServiceDefaults.Messaging;
+using Cic.ServiceDefaults.Persistence;
 using Microsoft.EntityFrameworkCore;
 using global::Stripe;
 using StripeInvoice = global::Stripe.Invoice;
@@ -23,26 +24,14 @@ public sealed partial class InvoiceSync(BillingDb db, StripeClient stripe, TimeP
     /// <summary>Re-reads one invoice from Stripe and applies it, in the caller's transaction or a new one.</summary>
     public async Task SyncAsync(string invoiceId, CancellationToken cancellationToken)
     {
-        var own = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
-        try
+        await db.InTransactionAsync(async () =>
         {
             // Held until the transaction ends: a second sync of the invoice reads Stripe only after this one
             // committed, so it never overwrites a newer state with an older one nor announces anything twice.
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtext({"cic-invoice:" + invoiceId}))", cancellationToken);
+            await db.LockAsync("cic-invoice:" + invoiceId, cancellationToken);
             await ApplyAsync(invoiceId, cancellationToken);
-            await db.SaveChangesAsync(cancellationToken);
-            if (own is not null)
-            {
-                await own.CommitAsync(cancellationToken);
-            }
-        }
-        finally
-        {
-            if (own is not null)
-            {
-                await own.DisposeAsync();
-            }
-        }
+            return true;
+        }, cancellationToken);
     }
 
     /// <summary>

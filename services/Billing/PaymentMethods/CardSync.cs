@@ -116,21 +116,40 @@ public sealed class CardSync(BillingDb db, StripeClient stripe, StripeClock cloc
     }
 
     /// <summary>
+    /// The expiry pass's report for one account: under the account's lock, reading its cards after taking it
+    /// (a webhook sync may just have reported them), in its own transaction. Call it on a fresh scope, so no
+    /// card read before the lock is tracked.
+    /// </summary>
+    public Task ReportExpiredAsync(Guid accountId, DateTimeOffset customerNow, CancellationToken cancellationToken) =>
+        db.WithAccountLockAsync(accountId, async account =>
+        {
+            var cards = await db.Cards.Where(c => c.AccountId == accountId && c.DetachedAt == null && c.ExpiryReportedAt == null).ToListAsync(cancellationToken);
+            ReportExpired(account, cards, customerNow, time.GetUtcNow());
+            return account;
+        }, cancellationToken);
+
+    /// <summary>
     /// Reports every card of the account that has passed its expiry and was not reported yet. Runs on
-    /// each sync and in the daily expiry pass; the caller saves.
+    /// each sync and in the daily expiry pass, always under the account's lock with the cards read after
+    /// taking it, so "reported already?" and the outbox event are decided and saved in one transaction; the
+    /// caller saves. The event id is named by the card and its expiry, so even a repeat is one announcement.
     /// </summary>
     /// <param name="customerNow">"Now" as the customer's Stripe clock says (see <see cref="StripeClock"/>): cards expire by it.</param>
     /// <param name="now">When this happens.</param>
-    public void ReportExpired(BillingAccount account, IEnumerable<Card> cards, DateTimeOffset customerNow, DateTimeOffset now)
+    private void ReportExpired(BillingAccount account, IEnumerable<Card> cards, DateTimeOffset customerNow, DateTimeOffset now)
     {
         foreach (var card in cards.Where(c => c.DetachedAt is null && c.ExpiryReportedAt is null && c.ExpiresAt <= customerNow))
         {
             card.ExpiryReportedAt = now;
             db.AddIntegrationEvent(new PaymentMethodExpired(
-                Guid.NewGuid(), now, account.Kind, account.Id, card.Id, card.Brand, card.Last4, card.ExpMonth, card.ExpYear,
+                ExpiredEventId(card.Id, card.ExpMonth, card.ExpYear), now, account.Kind, account.Id, card.Id, card.Brand, card.Last4, card.ExpMonth, card.ExpYear,
                 WasDefault: card.Id == account.DefaultPaymentMethodId));
         }
     }
+
+    /// <summary>One expiry of one card is one announcement: a re-issued card (new expiry) is another.</summary>
+    public static Guid ExpiredEventId(string paymentMethodId, int expMonth, int expYear) =>
+        EventIds.FromName($"payment-method-expired:{paymentMethodId}:{expYear:D4}-{expMonth:D2}");
 
     /// <summary>
     /// A customer created just before a crash, whose id was never saved, still names its account in its

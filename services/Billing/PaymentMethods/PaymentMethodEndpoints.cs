@@ -154,10 +154,15 @@ public static class PaymentMethodEndpoints
             return TypedResults.NotFound();
         }
 
-        await SetDefaultAsync(stripe, account, card.Id, cancellationToken);
+        // Stripe first, then its answer recorded under the account's lock (see RecordAsync): no transaction or
+        // lock is held while Stripe is called.
+        var chosen = await SetDefaultAsync(stripe, account, card.Id, cancellationToken);
         var now = time.GetUtcNow();
-        db.RecordAction(accountId, "default_card_set", card.Id, user, now, authorizationId: authorizationId);
-        await db.SaveChangesAsync(cancellationToken);
+        account = await RecordAsync(db, accountId, locked =>
+        {
+            locked.DefaultPaymentMethodId = chosen;
+            db.RecordAction(accountId, "default_card_set", card.Id, user, now, authorizationId: authorizationId);
+        }, cancellationToken);
         return TypedResults.Ok(Describe(card, account, now));
     }
 
@@ -197,22 +202,26 @@ public static class PaymentMethodEndpoints
                 $"'{newDefault}' is not another card of this account.");
         }
 
-        var now = time.GetUtcNow();
-        if (newDefault is not null)
-        {
-            await SetDefaultAsync(stripe, account, newDefault, cancellationToken);
-            db.RecordAction(accountId, "default_card_set", newDefault, user, now, authorizationId: authorizationId);
-        }
-
+        // Stripe first, then what it did recorded under the account's lock (see RecordAsync).
+        var chosen = newDefault is null ? null : await SetDefaultAsync(stripe, account, newDefault, cancellationToken);
         await stripe.V1.PaymentMethods.DetachAsync(card.Id, cancellationToken: cancellationToken);
-        card.DetachedAt = now;
-        if (account.DefaultPaymentMethodId == card.Id)
+        var now = time.GetUtcNow();
+        await RecordAsync(db, accountId, locked =>
         {
-            account.DefaultPaymentMethodId = null;
-        }
+            if (newDefault is not null)
+            {
+                locked.DefaultPaymentMethodId = chosen;
+                db.RecordAction(accountId, "default_card_set", newDefault, user, now, authorizationId: authorizationId);
+            }
 
-        db.RecordAction(accountId, "card_removed", card.Id, user, now, authorizationId: authorizationId);
-        await db.SaveChangesAsync(cancellationToken);
+            card.DetachedAt = now;
+            if (locked.DefaultPaymentMethodId == card.Id)
+            {
+                locked.DefaultPaymentMethodId = null;
+            }
+
+            db.RecordAction(accountId, "card_removed", card.Id, user, now, authorizationId: authorizationId);
+        }, cancellationToken);
         return TypedResults.NoContent();
     }
 
@@ -232,14 +241,29 @@ public static class PaymentMethodEndpoints
         return card;
     }
 
-    private static async Task SetDefaultAsync(StripeClient stripe, BillingAccount account, string paymentMethodId, CancellationToken cancellationToken)
+    /// <returns>The default card Stripe now has.</returns>
+    private static async Task<string?> SetDefaultAsync(StripeClient stripe, BillingAccount account, string paymentMethodId, CancellationToken cancellationToken)
     {
         var customer = await stripe.V1.Customers.UpdateAsync(
             account.StripeCustomerId,
             new CustomerUpdateOptions { InvoiceSettings = new CustomerInvoiceSettingsOptions { DefaultPaymentMethod = paymentMethodId } },
             cancellationToken: cancellationToken);
-        account.DefaultPaymentMethodId = customer.InvoiceSettings?.DefaultPaymentMethodId;
+        return customer.InvoiceSettings?.DefaultPaymentMethodId;
     }
+
+    /// <summary>
+    /// Records a card change already made in Stripe (<paramref name="record"/>: the default card Stripe
+    /// answered with, the card detached, the action) under the account's lock, and saves. The lock is taken after the Stripe call,
+    /// around the database work only: a card sync holding it (which read Stripe before the change) commits
+    /// first and this write wins, and one starting after it reads Stripe after the change; either way the
+    /// stored default ends as Stripe's, and no connection waits on Stripe.
+    /// </summary>
+    private static Task<BillingAccount> RecordAsync(BillingDb db, Guid accountId, Action<BillingAccount> record, CancellationToken cancellationToken) =>
+        db.WithAccountLockAsync(accountId, account =>
+        {
+            record(account);
+            return Task.FromResult(account);
+        }, cancellationToken);
 
     private static CardResponse Describe(Card card, BillingAccount account, DateTimeOffset now) => new(
         card.Id, card.Brand, card.Last4, card.ExpMonth, card.ExpYear,

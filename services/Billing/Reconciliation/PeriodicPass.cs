@@ -1,11 +1,11 @@
-using Microsoft.EntityFrameworkCore;
+using Cic.ServiceDefaults.Persistence;
 using Npgsql;
 
 namespace Cic.Billing.Reconciliation;
 
 /// <summary>
 /// A background pass run every <see cref="Interval"/> by one instance at a time: the others skip
-/// it while a session advisory lock named after the pass is held.
+/// it while the lock named after the pass is held (<see cref="PostgresLocks.TryHoldAsync"/>).
 /// </summary>
 public abstract partial class PeriodicPass(IServiceScopeFactory scopes, ILogger log) : BackgroundService
 {
@@ -37,30 +37,13 @@ public abstract partial class PeriodicPass(IServiceScopeFactory scopes, ILogger 
     public async Task<bool> RunOnceAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<BillingDb>();
-        await using var connection = new NpgsqlConnection(db.Database.GetConnectionString());
-        await connection.OpenAsync(cancellationToken);
-        var key = $"cic-billing-{Name}";
-        await using (var take = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtext(@key))", connection))
+        await using var held = await scope.ServiceProvider.GetRequiredService<NpgsqlDataSource>().TryHoldAsync($"cic-billing-{Name}", cancellationToken);
+        if (held is null)
         {
-            take.Parameters.AddWithValue("key", key);
-            if (await take.ExecuteScalarAsync(cancellationToken) is not true)
-            {
-                return false; // another instance is running it
-            }
+            return false; // another instance is running it
         }
 
-        try
-        {
-            await RunAsync(scope.ServiceProvider, cancellationToken);
-        }
-        finally
-        {
-            await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtext(@key))", connection);
-            release.Parameters.AddWithValue("key", key);
-            await release.ExecuteScalarAsync(CancellationToken.None);
-        }
-
+        await RunAsync(scope.ServiceProvider, cancellationToken);
         return true;
     }
 

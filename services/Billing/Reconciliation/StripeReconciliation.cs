@@ -90,7 +90,7 @@ public sealed partial class StripeReconciliation(IServiceScopeFactory scopes, IO
 }
 
 /// <summary>The daily pass over card expiry: Stripe sends no event when a card expires.</summary>
-public sealed class CardExpiryPass(IServiceScopeFactory scopes, IOptions<ReconciliationSettings> settings, TimeProvider time, ILogger<CardExpiryPass> log)
+public sealed class CardExpiryPass(IServiceScopeFactory scopes, IOptions<ReconciliationSettings> settings, ILogger<CardExpiryPass> log)
     : PeriodicPass(scopes, log)
 {
     protected override TimeSpan Interval => settings.Value.CardExpiryInterval;
@@ -99,21 +99,21 @@ public sealed class CardExpiryPass(IServiceScopeFactory scopes, IOptions<Reconci
 
     protected override async Task RunAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
-        var db = services.GetRequiredService<BillingDb>();
         var now = await services.GetRequiredService<StripeClock>().NowAsync(cancellationToken);
         var firstOfThisMonth = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
-        // Expired = the expiry month is before this month.
-        var expired = await db.Cards
+        // Expired = the expiry month is before this month. Only which accounts to look at: each account's cards are
+        // read again under its lock, where a webhook sync on another instance may just have reported them.
+        var accounts = await services.GetRequiredService<BillingDb>().Cards
             .Where(c => c.DetachedAt == null && c.ExpiryReportedAt == null
                 && (c.ExpYear < firstOfThisMonth.Year || (c.ExpYear == firstOfThisMonth.Year && c.ExpMonth < firstOfThisMonth.Month)))
+            .Select(c => c.AccountId)
+            .Distinct()
             .ToListAsync(cancellationToken);
-        var sync = services.GetRequiredService<CardSync>();
-        foreach (var group in expired.GroupBy(c => c.AccountId))
+        foreach (var account in accounts)
         {
-            var account = await db.BillingAccounts.FirstAsync(a => a.Id == group.Key, cancellationToken);
-            sync.ReportExpired(account, group, now, time.GetUtcNow());
+            // A scope per account: nothing tracked from before its lock, and one account's failure never undoes another's report.
+            await using var scope = services.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<CardSync>().ReportExpiredAsync(account, now, cancellationToken);
         }
-
-        await db.SaveChangesAsync(cancellationToken);
     }
 }

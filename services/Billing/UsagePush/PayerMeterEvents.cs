@@ -4,6 +4,7 @@ using System.Net;
 using Cic.Billing.Accounts;
 using Cic.Billing.Customers;
 using Cic.Billing.Stripe;
+using Cic.ServiceDefaults.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -20,6 +21,7 @@ namespace Cic.Billing.UsagePush;
 /// </summary>
 public sealed partial class PayerMeterEvents(
     BillingDb db,
+    NpgsqlDataSource dataSource,
     StripeCustomers customers,
     StripeClient stripe,
     IOptions<StripeSettings> stripeSettings,
@@ -44,18 +46,13 @@ public sealed partial class PayerMeterEvents(
 
     public async Task SendDueAsync(Guid payerId, CancellationToken cancellationToken)
     {
-        // The lock lives in a transaction of its own connection: released when it ends, or when the connection drops with a crashed instance.
-        await using var lockConnection = new NpgsqlConnection(db.Database.GetConnectionString());
-        await lockConnection.OpenAsync(cancellationToken);
-        await using var held = await lockConnection.BeginTransactionAsync(cancellationToken);
-        await using (var take = new NpgsqlCommand("SELECT pg_try_advisory_xact_lock(hashtextextended(@key, 0))", lockConnection, held))
+        // Held on a connection of its own while Stripe is called and outcomes are committed: released when done,
+        // or when the connection drops with a crashed instance.
+        await using var held = await dataSource.TryHoldAsync($"cic-billing-meter-events:{payerId}", cancellationToken);
+        if (held is null)
         {
-            take.Parameters.AddWithValue("key", $"cic-billing-meter-events:{payerId}");
-            if (await take.ExecuteScalarAsync(cancellationToken) is not true)
-            {
-                LogPayerBusy(payerId);
-                return;
-            }
+            LogPayerBusy(payerId);
+            return;
         }
 
         // Read after taking the lock: what another instance sent meanwhile is no longer due.

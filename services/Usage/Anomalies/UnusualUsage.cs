@@ -64,7 +64,7 @@ public static class UnusualUsage
 
             var anomaly = new UsageAnomaly
             {
-                Id = TallyPublisher.IdFrom($"usage-anomaly:{window.CompanyId:N}:{window.WindowStart.UtcTicks}"),
+                Id = EventIds.FromName($"usage-anomaly:{window.CompanyId:N}:{window.WindowStart.UtcTicks}"),
                 CompanyId = window.CompanyId,
                 WindowStart = window.WindowStart,
                 Direction = direction,
@@ -75,7 +75,7 @@ public static class UnusualUsage
             };
             db.UsageAnomalies.Add(anomaly);
             db.AddIntegrationEvent(new UnusualUsageDetected(
-                TallyPublisher.IdFrom($"unusual-usage-detected:{anomaly.Id:N}"),
+                EventIds.FromName($"unusual-usage-detected:{anomaly.Id:N}"),
                 now,
                 anomaly.Id,
                 anomaly.CompanyId,

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Diagnostics.Metrics;
+using Cic.ServiceDefaults.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
@@ -95,12 +96,9 @@ public sealed class SequenceGapTracker(
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         var npgsqlTransaction = (NpgsqlTransaction)transaction.GetDbTransaction();
-        await using (var take = new NpgsqlCommand("SELECT pg_try_advisory_xact_lock(hashtextextended('cic-usage-sequence-gaps', 0))", connection, npgsqlTransaction))
+        if (!await db.TryLockAsync("cic-usage-sequence-gaps", cancellationToken))
         {
-            if (!(bool)(await take.ExecuteScalarAsync(cancellationToken))!)
-            {
-                return 0;
-            }
+            return 0;
         }
 
         var runs = new List<SequenceRun>();

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Cic.Contracts.Usage;
 using Cic.Usage.Anomalies;
 using Cic.ServiceDefaults.Background;
@@ -98,18 +96,7 @@ public sealed partial class TallyPublisher(
 
     /// <summary>The same (company, window, revision) always gets the same event id, so a repeat is recognisable downstream.</summary>
     internal static Guid EventIdOf(UsageWindow window) =>
-        IdFrom($"usage-tallied:{window.CompanyId:N}:{window.WindowStart.UtcTicks}:{window.Revision}");
-
-    /// <summary>A deterministic id for a name: what happens once gets one id however often it is computed.</summary>
-    internal static Guid IdFrom(string name)
-    {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(name));
-        var bytes = hash.AsSpan(0, 16);
-        // RFC 9562 version 8 (custom), variant 10.
-        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80);
-        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
-        return new Guid(bytes, bigEndian: true);
-    }
+        EventIds.FromName($"usage-tallied:{window.CompanyId:N}:{window.WindowStart.UtcTicks}:{window.Revision}");
 
     [LoggerMessage(LogLevel.Information, "Published the tallies of {Windows} usage windows")]
     private partial void LogPublished(int windows);
