@@ -3,6 +3,7 @@ using Cic.Billing.Invoices;
 using Cic.Billing.PaymentMethods;
 using Cic.Billing.UsagePush;
 using Cic.Billing.Webhooks;
+using Cic.ServiceDefaults.Accounts;
 using Cic.ServiceDefaults.Messaging;
 using Microsoft.EntityFrameworkCore;
 
@@ -18,7 +19,7 @@ public sealed class BillingDb(DbContextOptions<BillingDb> options) : DbContext(o
 
     public DbSet<BillingArrangement> BillingArrangements => Set<BillingArrangement>();
 
-    public DbSet<Member> Members => Set<Member>();
+    public DbSet<AccountMember> Members => Set<AccountMember>();
 
     public DbSet<OrganizationCompany> OrganizationCompanies => Set<OrganizationCompany>();
 

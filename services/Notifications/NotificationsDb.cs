@@ -2,6 +2,7 @@ using Cic.Notifications.Email;
 using Cic.Notifications.Feed;
 using Cic.Notifications.Recipients;
 using Cic.Notifications.Settings;
+using Cic.ServiceDefaults.Accounts;
 using Cic.ServiceDefaults.Messaging;
 using Microsoft.EntityFrameworkCore;
 
@@ -13,7 +14,7 @@ public sealed class NotificationsDb(DbContextOptions<NotificationsDb> options) :
     /// <summary>The connection string the service reads its database under (<c>ConnectionStrings__notifications-db</c>), as the AppHost names it.</summary>
     public const string ConnectionName = "notifications-db";
 
-    public DbSet<Member> Members => Set<Member>();
+    public DbSet<AccountMember> Members => Set<AccountMember>();
 
     public DbSet<AccountName> AccountNames => Set<AccountName>();
 

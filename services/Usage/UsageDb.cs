@@ -1,8 +1,8 @@
+using Cic.ServiceDefaults.Accounts;
 using Cic.ServiceDefaults.Messaging;
 using Cic.Usage.Anomalies;
 using Cic.Usage.Calls;
 using Cic.Usage.Companies;
-using Cic.Usage.Members;
 using Cic.Usage.Sequences;
 using Cic.Usage.Tallies;
 using Microsoft.EntityFrameworkCore;
@@ -29,7 +29,7 @@ public sealed class UsageDb(DbContextOptions<UsageDb> options) : DbContext(optio
 
     public DbSet<KnownCompany> Companies => Set<KnownCompany>();
 
-    public DbSet<Member> Members => Set<Member>();
+    public DbSet<AccountMember> Members => Set<AccountMember>();
 
     public DbSet<OrganizationCompany> OrganizationCompanies => Set<OrganizationCompany>();
 
