@@ -46,7 +46,8 @@ public static class AccountsProjection
         return bus;
     }
 
-    internal static Task ApplyMemberAsync(
+    /// <summary>Applies a membership event (<paramref name="added"/> is null for a removal) to the service's members table.</summary>
+    public static Task ApplyMemberAsync(
         DbContext db, AccountKind kind, Guid accountId, string? userId, bool isMember, DateTimeOffset asOf,
         (MemberRole Role, string? Email, string? DisplayName)? added, CancellationToken cancellationToken)
     {
@@ -80,7 +81,8 @@ public static class AccountsProjection
         return UpsertAsync(db, entity, values, isMember, asOf, cancellationToken);
     }
 
-    internal static Task ApplyOrganizationAsync(
+    /// <summary>Applies a company joining or leaving an organization to the service's table of them.</summary>
+    public static Task ApplyOrganizationAsync(
         DbContext db, Guid companyId, Guid organizationId, bool isMember, DateTimeOffset asOf, CancellationToken cancellationToken)
     {
         if (companyId == Guid.Empty || organizationId == Guid.Empty)
