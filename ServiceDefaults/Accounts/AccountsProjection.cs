@@ -7,23 +7,34 @@ using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace Cic.ServiceDefaults.Accounts;
 
-/// <summary>What of Accounts' memberships a consuming service keeps in its own database.</summary>
+/// <summary>
+/// What of Accounts' memberships a consuming service keeps in its own database. One value per service,
+/// given both to its model (<see cref="AccountsModel.AddAccountsProjection"/>) and to its bus
+/// (<see cref="AccountsProjection.AddAccountsProjection"/>).
+/// </summary>
 [Flags]
 public enum AccountsKept
 {
-    /// <summary>Members of companies and organizations (<see cref="AccountMember"/>).</summary>
+    /// <summary>Who is a member of which company or organization (<see cref="AccountMember"/>, table <c>members</c>).</summary>
     Members = 1,
 
-    /// <summary>Which companies belong to which organization (<see cref="OrganizationCompany"/>).</summary>
-    OrganizationCompanies = 2,
+    /// <summary>Members' roles (column <c>role</c>).</summary>
+    MemberRoles = 2,
+
+    /// <summary>Members' email addresses and display names (columns <c>email</c>, <c>display_name</c>); an addition without an email is refused.</summary>
+    MemberContacts = 4,
+
+    /// <summary>Which companies belong to which organization (<see cref="OrganizationCompany"/>, table <c>organization_companies</c>).</summary>
+    OrganizationCompanies = 8,
 }
 
 /// <summary>
 /// The one copy of Accounts' memberships that Usage, Billing and Notifications each keep in their own
 /// database: the consumers of the membership events and the "latest event wins" upsert. The service
-/// maps <see cref="AccountMember"/> and <see cref="OrganizationCompany"/> to its own tables (its
-/// columns, ignoring what it does not keep) and the upsert writes exactly the mapped columns. The
-/// consumers run in the inbox transaction (see <see cref="MessagingExtensions.AddMessaging"/>), so a
+/// maps <see cref="AccountMember"/> and <see cref="OrganizationCompany"/> to its own tables with
+/// <see cref="AccountsModel.AddAccountsProjection"/> (what it does not keep is not mapped) and the
+/// upsert writes exactly the mapped columns. The consumers run in the inbox transaction (see
+/// <see cref="MessagingExtensions.AddMessaging"/>), so a
 /// redelivery changes nothing.
 /// </summary>
 public static class AccountsProjection

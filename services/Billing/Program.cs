@@ -17,7 +17,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddServiceDatabase<BillingDb>(BillingDb.ConnectionName);
-builder.AddMessaging(bus => bus.AddAccountsProjection(AccountsKept.Members | AccountsKept.OrganizationCompanies).AddBillingAccounts().AddUsagePush());
+builder.AddMessaging(bus => bus.AddAccountsProjection(BillingDb.KeptFromAccounts).AddBillingAccounts().AddUsagePush());
 builder.AddStripe();
 builder.AddBillingPipeline();
 builder.Services.AddValidation();

@@ -15,7 +15,7 @@ builder.AddServiceDatabase<NotificationsDb>(NotificationsDb.ConnectionName);
 builder.AddMessaging(bus =>
 {
     // Recipients: who is a member of which account, and what the accounts are called.
-    bus.AddAccountsProjection(AccountsKept.Members);
+    bus.AddAccountsProjection(NotificationsDb.KeptFromAccounts);
     bus.AddConsumer<AccountNamesConsumer>();
     // The billing events customers are told about.
     bus.AddConsumer<InvoiceIssuedConsumer>();

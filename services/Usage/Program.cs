@@ -13,7 +13,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddServiceDatabase<UsageDb>(UsageDb.ConnectionName);
-builder.AddMessaging(bus => bus.AddAccountsProjection(AccountsKept.Members | AccountsKept.OrganizationCompanies).AddKnownCompanies());
+builder.AddMessaging(bus => bus.AddAccountsProjection(UsageDb.KeptFromAccounts).AddKnownCompanies());
 builder.AddCallIngestion();
 builder.AddTallyPublishing();
 builder.Services.AddSequenceGapTracking();

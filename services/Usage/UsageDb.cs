@@ -15,6 +15,9 @@ public sealed class UsageDb(DbContextOptions<UsageDb> options) : DbContext(optio
     /// <summary>The connection string the service reads its database under (<c>ConnectionStrings__usage-db</c>), as the AppHost names it.</summary>
     public const string ConnectionName = "usage-db";
 
+    /// <summary>What the service keeps of Accounts' memberships: who may read a company's usage: members (no role, email or name) and organizations' companies.</summary>
+    public const AccountsKept KeptFromAccounts = AccountsKept.Members | AccountsKept.OrganizationCompanies;
+
     public DbSet<Call> Calls => Set<Call>();
 
     public DbSet<UsageWindow> UsageWindows => Set<UsageWindow>();
@@ -36,6 +39,7 @@ public sealed class UsageDb(DbContextOptions<UsageDb> options) : DbContext(optio
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.AddOutboxAndInbox();
+        modelBuilder.AddAccountsProjection(KeptFromAccounts);
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(UsageDb).Assembly);
     }
 }

@@ -149,16 +149,12 @@ public sealed class AccountsProjectionTests : IAsyncLifetime
     {
         protected override void OnModelCreating(ModelBuilder modelBuilder)
         {
+            modelBuilder.AddAccountsProjection(AccountsKept.Members | AccountsKept.MemberRoles | AccountsKept.MemberContacts | AccountsKept.OrganizationCompanies);
             modelBuilder.Entity<AccountMember>(member =>
             {
-                member.ToTable("members");
-                member.HasKey(m => new { m.AccountKind, m.AccountId, m.UserId });
-                member.Property(m => m.AccountKind).HasConversion<string>();
-                member.Property(m => m.Role).HasConversion<string>();
                 member.Property(m => m.IsMember).HasColumnName("is_active");
                 member.Property(m => m.AsOf).HasColumnName("changed_at");
             });
-            modelBuilder.Entity<OrganizationCompany>(o => o.ToTable("organization_companies").HasKey(m => new { m.CompanyId, m.OrganizationId }));
         }
     }
 
@@ -166,14 +162,6 @@ public sealed class AccountsProjectionTests : IAsyncLifetime
     private sealed class BareMembersDb(DbContextOptions<BareMembersDb> options) : DbContext(options)
     {
         protected override void OnModelCreating(ModelBuilder modelBuilder) =>
-            modelBuilder.Entity<AccountMember>(member =>
-            {
-                member.ToTable("bare_members");
-                member.HasKey(m => new { m.AccountKind, m.AccountId, m.UserId });
-                member.Property(m => m.AccountKind).HasConversion<string>();
-                member.Ignore(m => m.Role);
-                member.Ignore(m => m.Email);
-                member.Ignore(m => m.DisplayName);
-            });
+            modelBuilder.AddAccountsProjection(AccountsKept.Members).Entity<AccountMember>().ToTable("bare_members");
     }
 }
