@@ -3,6 +3,7 @@ using Cic.Billing.Invoices;
 using Cic.Billing.PaymentMethods;
 using Cic.Billing.UsagePush;
 using Cic.Billing.Webhooks;
+using Cic.ServiceDefaults.Accounts;
 using Cic.ServiceDefaults.Messaging;
 using Microsoft.EntityFrameworkCore;
 
@@ -14,11 +15,14 @@ public sealed class BillingDb(DbContextOptions<BillingDb> options) : DbContext(o
     /// <summary>The connection string the service reads its database under (<c>ConnectionStrings__billing-db</c>), as the AppHost names it.</summary>
     public const string ConnectionName = "billing-db";
 
+    /// <summary>What the service keeps of Accounts' memberships: who may see and manage billing: members with their role, and organizations' companies.</summary>
+    public const AccountsKept KeptFromAccounts = AccountsKept.Members | AccountsKept.MemberRoles | AccountsKept.OrganizationCompanies;
+
     public DbSet<BillingAccount> BillingAccounts => Set<BillingAccount>();
 
     public DbSet<BillingArrangement> BillingArrangements => Set<BillingArrangement>();
 
-    public DbSet<Member> Members => Set<Member>();
+    public DbSet<AccountMember> Members => Set<AccountMember>();
 
     public DbSet<OrganizationCompany> OrganizationCompanies => Set<OrganizationCompany>();
 
@@ -45,6 +49,7 @@ public sealed class BillingDb(DbContextOptions<BillingDb> options) : DbContext(o
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.AddOutboxAndInbox();
+        modelBuilder.AddAccountsProjection(KeptFromAccounts);
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(BillingDb).Assembly);
     }
 }

@@ -9,6 +9,7 @@ using Cic.Billing.Reconciliation;
 using Cic.Billing.Stripe;
 using Cic.Billing.UsagePush;
 using Cic.Billing.Webhooks;
+using Cic.ServiceDefaults.Accounts;
 using Cic.ServiceDefaults.Messaging;
 using Cic.ServiceDefaults.Persistence;
 
@@ -16,7 +17,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddServiceDatabase<BillingDb>(BillingDb.ConnectionName);
-builder.AddMessaging(bus => bus.AddAccountsProjection().AddUsagePush());
+builder.AddMessaging(bus => bus.AddAccountsProjection(BillingDb.KeptFromAccounts).AddBillingAccounts().AddUsagePush());
 builder.AddStripe();
 builder.AddBillingPipeline();
 builder.Services.AddValidation();

@@ -2,6 +2,7 @@ using Cic.Notifications.Email;
 using Cic.Notifications.Feed;
 using Cic.Notifications.Recipients;
 using Cic.Notifications.Settings;
+using Cic.ServiceDefaults.Accounts;
 using Cic.ServiceDefaults.Messaging;
 using Microsoft.EntityFrameworkCore;
 
@@ -13,7 +14,10 @@ public sealed class NotificationsDb(DbContextOptions<NotificationsDb> options) :
     /// <summary>The connection string the service reads its database under (<c>ConnectionStrings__notifications-db</c>), as the AppHost names it.</summary>
     public const string ConnectionName = "notifications-db";
 
-    public DbSet<Member> Members => Set<Member>();
+    /// <summary>What the service keeps of Accounts' memberships: whom to notify: members with their role, address and name.</summary>
+    public const AccountsKept KeptFromAccounts = AccountsKept.Members | AccountsKept.MemberRoles | AccountsKept.MemberContacts;
+
+    public DbSet<AccountMember> Members => Set<AccountMember>();
 
     public DbSet<AccountName> AccountNames => Set<AccountName>();
 
@@ -26,6 +30,7 @@ public sealed class NotificationsDb(DbContextOptions<NotificationsDb> options) :
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.AddOutboxAndInbox();
+        modelBuilder.AddAccountsProjection(KeptFromAccounts);
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(NotificationsDb).Assembly);
     }
 }

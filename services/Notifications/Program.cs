@@ -4,6 +4,7 @@ using Cic.Notifications.Feed;
 using Cic.Notifications.Notices;
 using Cic.Notifications.Recipients;
 using Cic.Notifications.Settings;
+using Cic.ServiceDefaults.Accounts;
 using Cic.ServiceDefaults.Messaging;
 using Cic.ServiceDefaults.Persistence;
 
@@ -14,8 +15,7 @@ builder.AddServiceDatabase<NotificationsDb>(NotificationsDb.ConnectionName);
 builder.AddMessaging(bus =>
 {
     // Recipients: who is a member of which account, and what the accounts are called.
-    bus.AddConsumer<MemberAddedConsumer>();
-    bus.AddConsumer<MemberRemovedConsumer>();
+    bus.AddAccountsProjection(NotificationsDb.KeptFromAccounts);
     bus.AddConsumer<AccountNamesConsumer>();
     // The billing events customers are told about.
     bus.AddConsumer<InvoiceIssuedConsumer>();

@@ -1,3 +1,4 @@
+using Cic.ServiceDefaults.Accounts;
 using Cic.ServiceDefaults.Messaging;
 using Cic.ServiceDefaults.Persistence;
 using Cic.Usage;
@@ -5,7 +6,6 @@ using Cic.Usage.Anomalies;
 using Cic.Usage.CallHistory;
 using Cic.Usage.Calls;
 using Cic.Usage.Companies;
-using Cic.Usage.Members;
 using Cic.Usage.Sequences;
 using Cic.Usage.Tallies;
 
@@ -13,7 +13,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddServiceDatabase<UsageDb>(UsageDb.ConnectionName);
-builder.AddMessaging(bus => bus.AddAccountsProjection());
+builder.AddMessaging(bus => bus.AddAccountsProjection(UsageDb.KeptFromAccounts).AddKnownCompanies());
 builder.AddCallIngestion();
 builder.AddTallyPublishing();
 builder.Services.AddSequenceGapTracking();

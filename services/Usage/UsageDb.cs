@@ -1,8 +1,8 @@
+using Cic.ServiceDefaults.Accounts;
 using Cic.ServiceDefaults.Messaging;
 using Cic.Usage.Anomalies;
 using Cic.Usage.Calls;
 using Cic.Usage.Companies;
-using Cic.Usage.Members;
 using Cic.Usage.Sequences;
 using Cic.Usage.Tallies;
 using Microsoft.EntityFrameworkCore;
@@ -14,6 +14,9 @@ public sealed class UsageDb(DbContextOptions<UsageDb> options) : DbContext(optio
 {
     /// <summary>The connection string the service reads its database under (<c>ConnectionStrings__usage-db</c>), as the AppHost names it.</summary>
     public const string ConnectionName = "usage-db";
+
+    /// <summary>What the service keeps of Accounts' memberships: who may read a company's usage: members (no role, email or name) and organizations' companies.</summary>
+    public const AccountsKept KeptFromAccounts = AccountsKept.Members | AccountsKept.OrganizationCompanies;
 
     public DbSet<Call> Calls => Set<Call>();
 
@@ -29,13 +32,14 @@ public sealed class UsageDb(DbContextOptions<UsageDb> options) : DbContext(optio
 
     public DbSet<KnownCompany> Companies => Set<KnownCompany>();
 
-    public DbSet<Member> Members => Set<Member>();
+    public DbSet<AccountMember> Members => Set<AccountMember>();
 
     public DbSet<OrganizationCompany> OrganizationCompanies => Set<OrganizationCompany>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.AddOutboxAndInbox();
+        modelBuilder.AddAccountsProjection(KeptFromAccounts);
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(UsageDb).Assembly);
     }
 }

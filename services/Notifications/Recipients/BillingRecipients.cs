@@ -17,7 +17,7 @@ public static class BillingRecipients
 {
     public static Task<List<Recipient>> OfAsync(NotificationsDb db, AccountKind kind, Guid accountId, CancellationToken cancellationToken) =>
         db.Members
-            .Where(m => m.AccountKind == kind && m.AccountId == accountId && m.IsActive
+            .Where(m => m.AccountKind == kind && m.AccountId == accountId && m.IsMember
                 && (m.Role == MemberRole.Owner || m.Role == MemberRole.Billing))
             .OrderBy(m => m.UserId)
             .Select(m => new Recipient(m.UserId, m.Email, m.DisplayName))

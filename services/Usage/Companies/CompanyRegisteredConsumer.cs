@@ -23,3 +23,13 @@ public sealed class CompanyRegisteredConsumer(UsageDb db) : IConsumer<CompanyReg
             """, context.CancellationToken);
     }
 }
+
+/// <summary>Registers the consumer that keeps the companies Accounts has registered.</summary>
+public static class KnownCompanies
+{
+    public static IBusRegistrationConfigurator AddKnownCompanies(this IBusRegistrationConfigurator bus)
+    {
+        bus.AddConsumer<CompanyRegisteredConsumer>();
+        return bus;
+    }
+}
