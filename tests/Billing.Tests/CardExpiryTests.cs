@@ -68,7 +68,7 @@ public sealed class CardExpiryTests(BillingFixture billing)
     public async Task A_card_expiry_is_announced_once_when_the_expiry_pass_and_a_webhook_sync_race_on_two_instances()
     {
         await using var second = await ServiceHost.StartAsync<BillingDb>("billing-db", billing.Database, billing.Broker, billing.InstanceSettings);
-        var pass = billing.Services.GetServices<IHostedService>().OfType<CardExpiryPass>().Single();
+        var pass = billing.Services.GetRequiredService<CardExpiryPass>();
         // The second instance's first reconciliation (every customer re-read) has finished once another one could run.
         var reconciliation = second.Services.GetRequiredService<StripeReconciliation>();
         await Eventually.IsTrue(() => reconciliation.RunOnceAsync(Ct), "the second instance's first reconciliation to end");

@@ -1,13 +1,14 @@
+using Cic.ServiceDefaults.Background;
 using Cic.ServiceDefaults.Persistence;
 using Npgsql;
 
 namespace Cic.Billing.Reconciliation;
 
 /// <summary>
-/// A background pass run every <see cref="Interval"/> by one instance at a time: the others skip
-/// it while the lock named after the pass is held (<see cref="PostgresLocks.TryHoldAsync"/>).
+/// A background pass run every <see cref="Interval"/> (by <see cref="BackgroundWorker{TWork}"/>) by one instance at a
+/// time: the others skip it while the lock named after the pass is held (<see cref="PostgresLocks.TryHoldAsync"/>).
 /// </summary>
-public abstract partial class PeriodicPass(IServiceScopeFactory scopes, ILogger log) : BackgroundService
+public abstract class PeriodicPass(IServiceScopeFactory scopes) : IBackgroundWork
 {
     protected abstract TimeSpan Interval { get; }
 
@@ -15,21 +16,12 @@ public abstract partial class PeriodicPass(IServiceScopeFactory scopes, ILogger 
 
     protected abstract Task RunAsync(IServiceProvider services, CancellationToken cancellationToken);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public TimeSpan PollInterval => Interval;
+
+    public async Task<bool> RunPassAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(Interval);
-        do
-        {
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogPassFailed(e, Name, Interval);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        await RunOnceAsync(cancellationToken);
+        return false;
     }
 
     /// <summary>Runs the pass now, unless another instance (or this one) is running it.</summary>
@@ -46,7 +38,4 @@ public abstract partial class PeriodicPass(IServiceScopeFactory scopes, ILogger 
         await RunAsync(scope.ServiceProvider, cancellationToken);
         return true;
     }
-
-    [LoggerMessage(LogLevel.Error, "The {Pass} pass failed; it runs again in {Interval}")]
-    private partial void LogPassFailed(Exception e, string pass, TimeSpan interval);
 }

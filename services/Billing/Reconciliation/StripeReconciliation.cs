@@ -1,5 +1,7 @@
 using Cic.Billing.PaymentMethods;
 using Cic.Billing.Stripe;
+using Cic.Contracts;
+using Cic.ServiceDefaults.Background;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -21,17 +23,16 @@ public static class ReconciliationSetup
     {
         services.AddScoped<AccountSync>();
         services.AddOptions<ReconciliationSettings>().BindConfiguration("Reconciliation");
-        // One instance, also run on demand (POST /billing-accounts/sync).
-        services.AddSingleton<StripeReconciliation>();
-        services.AddHostedService(sp => sp.GetRequiredService<StripeReconciliation>());
-        services.AddHostedService<CardExpiryPass>();
+        // Also run on demand (POST /billing-accounts/sync), on the same singleton.
+        services.AddBackgroundWork<StripeReconciliation>();
+        services.AddBackgroundWork<CardExpiryPass>();
         return services;
     }
 }
 
 /// <summary>The periodic reconciliation: every customer re-read from Stripe, one account at a time.</summary>
 public sealed partial class StripeReconciliation(IServiceScopeFactory scopes, IOptions<ReconciliationSettings> settings, ILogger<StripeReconciliation> log)
-    : PeriodicPass(scopes, log)
+    : PeriodicPass(scopes)
 {
     protected override TimeSpan Interval => settings.Value.Interval;
 
@@ -90,8 +91,8 @@ public sealed partial class StripeReconciliation(IServiceScopeFactory scopes, IO
 }
 
 /// <summary>The daily pass over card expiry: Stripe sends no event when a card expires.</summary>
-public sealed class CardExpiryPass(IServiceScopeFactory scopes, IOptions<ReconciliationSettings> settings, ILogger<CardExpiryPass> log)
-    : PeriodicPass(scopes, log)
+public sealed class CardExpiryPass(IServiceScopeFactory scopes, IOptions<ReconciliationSettings> settings)
+    : PeriodicPass(scopes)
 {
     protected override TimeSpan Interval => settings.Value.CardExpiryInterval;
 
@@ -100,7 +101,7 @@ public sealed class CardExpiryPass(IServiceScopeFactory scopes, IOptions<Reconci
     protected override async Task RunAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         var now = await services.GetRequiredService<StripeClock>().NowAsync(cancellationToken);
-        var firstOfThisMonth = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
+        var firstOfThisMonth = BillingCycle.Containing(now).Start;
         // Expired = the expiry month is before this month. Only which accounts to look at: each account's cards are
         // read again under its lock, where a webhook sync on another instance may just have reported them.
         var accounts = await services.GetRequiredService<BillingDb>().Cards
