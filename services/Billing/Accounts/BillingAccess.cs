@@ -102,14 +102,4 @@ public static class BillingAccountAccess
         });
         return group.WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status404NotFound));
     }
-
-    /// <summary>Only callers who manage the group's billing account (owners, billing members, staff) may call the endpoint; others get 403 with <paramref name="whoMay"/>.</summary>
-    public static RouteHandlerBuilder RequireManagingTheAccount(this RouteHandlerBuilder endpoint, string whoMay)
-    {
-        endpoint.AddEndpointFilter(async (context, next) =>
-            context.HttpContext.RequestServices.GetRequiredService<RequestedBillingAccount>().Right == BillingRight.Manage
-                ? await next(context)
-                : ApiProblems.Forbidden(whoMay));
-        return endpoint.ProducesProblem(StatusCodes.Status403Forbidden);
-    }
 }

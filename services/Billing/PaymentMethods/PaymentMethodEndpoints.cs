@@ -39,7 +39,7 @@ public static class PaymentMethodEndpoints
 
     public static IEndpointRouteBuilder MapPaymentMethods(this IEndpointRouteBuilder app)
     {
-        var cards = app.MapGroup("/billing-accounts/{accountId:guid}/payment-methods").WithTags("Payment methods");
+        var cards = app.MapGroup("/billing-accounts/{accountId:guid}/payment-methods").WithTags("Payment methods").RequireBillingAccountAccess();
 
         cards.MapGet("/", List)
             .WithName("ListPaymentMethods")
@@ -68,13 +68,9 @@ public static class PaymentMethodEndpoints
     }
 
     private static async Task<Results<Ok<List<CardResponse>>, NotFound>> List(
-        Guid accountId, BillingDb db, ClaimsPrincipal user, StripeClock clock, CancellationToken cancellationToken)
+        Guid accountId, RequestedBillingAccount requested, BillingDb db, ClaimsPrincipal user, StripeClock clock, CancellationToken cancellationToken)
     {
-        var (account, _) = await db.FindAccountAsync(user, accountId, cancellationToken);
-        if (account is null)
-        {
-            return TypedResults.NotFound();
-        }
+        var account = requested.Account;
 
         var cards = await db.Cards.Where(c => c.AccountId == accountId && c.DetachedAt == null).OrderBy(c => c.CreatedAt).ToListAsync(cancellationToken);
         var now = await clock.NowAsync(cancellationToken); // cards expire by the customer's Stripe clock
@@ -85,14 +81,10 @@ public static class PaymentMethodEndpoints
     }
 
     private static async Task<Results<Ok<CardSetupResponse>, NotFound, ProblemHttpResult>> StartSetup(
-        Guid accountId, BillingDb db, StripeCustomers customers, StripeClient stripe, IOptions<StripeSettings> settings,
+        Guid accountId, RequestedBillingAccount requested, BillingDb db, StripeCustomers customers, StripeClient stripe, IOptions<StripeSettings> settings,
         ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (found, right) = await db.FindAccountAsync(user, accountId, cancellationToken);
-        if (found is null)
-        {
-            return TypedResults.NotFound();
-        }
+        var (found, right) = (requested.Account, requested.Right);
 
         var (refusal, authorizationId) = await StaffAuthorizationEndpoints.CheckCardRightAsync(db, user, found, right, time.GetUtcNow(), "add cards", cancellationToken);
         if (refusal is not null)
@@ -133,14 +125,10 @@ public static class PaymentMethodEndpoints
     }
 
     private static async Task<Results<Ok<CardResponse>, NotFound, ProblemHttpResult>> MakeDefault(
-        Guid accountId, string paymentMethodId, BillingDb db, StripeClient stripe, CardSync sync,
+        Guid accountId, RequestedBillingAccount requested, string paymentMethodId, BillingDb db, StripeClient stripe, CardSync sync,
         ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (account, right) = await db.FindAccountAsync(user, accountId, cancellationToken);
-        if (account is null)
-        {
-            return TypedResults.NotFound();
-        }
+        var (account, right) = (requested.Account, requested.Right);
 
         var (refusal, authorizationId) = await StaffAuthorizationEndpoints.CheckCardRightAsync(db, user, account, right, time.GetUtcNow(), "choose the default card", cancellationToken);
         if (refusal is not null)
@@ -167,14 +155,10 @@ public static class PaymentMethodEndpoints
     }
 
     private static async Task<Results<NoContent, NotFound, ValidationProblem, ProblemHttpResult>> Remove(
-        Guid accountId, string paymentMethodId, [AsParameters] RemoveCardQuery query, BillingDb db, StripeClient stripe, CardSync sync,
+        Guid accountId, RequestedBillingAccount requested, string paymentMethodId, [AsParameters] RemoveCardQuery query, BillingDb db, StripeClient stripe, CardSync sync,
         ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (account, right) = await db.FindAccountAsync(user, accountId, cancellationToken);
-        if (account is null)
-        {
-            return TypedResults.NotFound();
-        }
+        var (account, right) = (requested.Account, requested.Right);
 
         var (refusal, authorizationId) = await StaffAuthorizationEndpoints.CheckCardRightAsync(db, user, account, right, time.GetUtcNow(), "remove cards", cancellationToken);
         if (refusal is not null)

@@ -25,7 +25,7 @@ public static class StaffAuthorizationEndpoints
 {
     public static IEndpointRouteBuilder MapStaffAuthorizations(this IEndpointRouteBuilder app)
     {
-        var authorizations = app.MapGroup("/billing-accounts/{accountId:guid}/staff-authorizations").WithTags("Staff authorizations");
+        var authorizations = app.MapGroup("/billing-accounts/{accountId:guid}/staff-authorizations").WithTags("Staff authorizations").RequireBillingAccountAccess();
 
         authorizations.MapPost("/", Grant)
             .WithName("AuthorizeStaff")
@@ -78,13 +78,9 @@ public static class StaffAuthorizationEndpoints
     }
 
     private static async Task<Results<Created<StaffAuthorizationResponse>, NotFound, ValidationProblem, ProblemHttpResult>> Grant(
-        Guid accountId, [FromBody] GrantStaffAuthorization? request, BillingDb db, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
+        Guid accountId, RequestedBillingAccount requested, [FromBody] GrantStaffAuthorization? request, BillingDb db, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (account, right) = await db.FindAccountAsync(user, accountId, cancellationToken);
-        if (account is null)
-        {
-            return TypedResults.NotFound();
-        }
+        var (account, right) = (requested.Account, requested.Right);
 
         if (right != BillingRight.Manage || user.IsStaff())
         {
@@ -112,13 +108,9 @@ public static class StaffAuthorizationEndpoints
     }
 
     private static async Task<Results<Ok<List<StaffAuthorizationResponse>>, NotFound>> List(
-        Guid accountId, BillingDb db, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
+        Guid accountId, RequestedBillingAccount requested, BillingDb db, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (account, _) = await db.FindAccountAsync(user, accountId, cancellationToken);
-        if (account is null)
-        {
-            return TypedResults.NotFound();
-        }
+        var account = requested.Account;
 
         var authorizations = await db.StaffAuthorizations.Where(a => a.AccountId == accountId).OrderByDescending(a => a.GrantedAt).ToListAsync(cancellationToken);
         var actions = (await db.AccountActions
@@ -133,13 +125,9 @@ public static class StaffAuthorizationEndpoints
     }
 
     private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> Revoke(
-        Guid accountId, Guid authorizationId, BillingDb db, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
+        Guid accountId, RequestedBillingAccount requested, Guid authorizationId, BillingDb db, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (account, right) = await db.FindAccountAsync(user, accountId, cancellationToken);
-        if (account is null)
-        {
-            return TypedResults.NotFound();
-        }
+        var (account, right) = (requested.Account, requested.Right);
 
         if (right != BillingRight.Manage || user.IsStaff())
         {
