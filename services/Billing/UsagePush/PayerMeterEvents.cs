@@ -4,6 +4,7 @@ using System.Net;
 using Cic.Billing.Accounts;
 using Cic.Billing.Customers;
 using Cic.Billing.Stripe;
+using Cic.ServiceDefaults.Background;
 using Cic.ServiceDefaults.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -240,13 +241,9 @@ public sealed partial class PayerMeterEvents(
         return retryAt;
     }
 
-    private static string Describe(Exception e)
-    {
-        var text = e is StripeException stripeError
-            ? $"Stripe answered {(int)stripeError.HttpStatusCode} {stripeError.StripeError?.Code}: {stripeError.StripeError?.Message ?? stripeError.Message}"
-            : $"{e.GetType().Name}: {e.Message}";
-        return text.Length > 2000 ? text[..2000] : text;
-    }
+    private static string Describe(Exception e) => DueRows.Error(e is StripeException stripeError
+        ? $"Stripe answered {(int)stripeError.HttpStatusCode} {stripeError.StripeError?.Code}: {stripeError.StripeError?.Message ?? stripeError.Message}"
+        : $"{e.GetType().Name}: {e.Message}");
 
     [LoggerMessage(LogLevel.Debug, "Billing account {PayerId}'s usage is being pushed by another worker; skipped")]
     private partial void LogPayerBusy(Guid payerId);
