@@ -7,24 +7,12 @@ namespace Cic.ServiceDefaults.Background;
 
 /// <summary>
 /// Fires the <see cref="Wakeup.NotifyAfterCommit"/>s of a context when its work is committed: at the commit of its
-/// transaction, or after a SaveChanges with no transaction open (which commits on its own). Saving outbox messages
-/// arms the outbox relay's wake-up by itself, so whoever adds an integration event need not.
+/// transaction, or after a SaveChanges with no transaction open (which commits on its own). Every commit also wakes
+/// the outbox relay, so whoever adds an integration event need not: cheaper than looking for outbox rows among the
+/// changes, which would detect changes a second time in every SaveChanges.
 /// </summary>
 internal sealed class WakeAfterCommit(OutboxSignal outbox) : ISaveChangesInterceptor, IDbTransactionInterceptor
 {
-    public InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
-    {
-        ArmOutbox(eventData.Context);
-        return result;
-    }
-
-    public ValueTask<InterceptionResult<int>> SavingChangesAsync(
-        DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
-    {
-        ArmOutbox(eventData.Context);
-        return ValueTask.FromResult(result);
-    }
-
     public int SavedChanges(SaveChangesCompletedEventData eventData, int result)
     {
         CommittedWithoutTransaction(eventData.Context);
@@ -61,19 +49,11 @@ internal sealed class WakeAfterCommit(OutboxSignal outbox) : ISaveChangesInterce
         return Task.CompletedTask;
     }
 
-    private void ArmOutbox(DbContext? db)
-    {
-        if (db is not null && db.ChangeTracker.Entries<OutboxMessage>().Any(e => e.State == EntityState.Added))
-        {
-            outbox.NotifyAfterCommit(db);
-        }
-    }
-
-    private static void CommittedWithoutTransaction(DbContext? db)
+    private void CommittedWithoutTransaction(DbContext? db)
     {
         if (db is not null && db.Database.CurrentTransaction is null)
         {
-            Wakeup.Committed(db);
+            Committed(db);
         }
     }
 
@@ -85,8 +65,9 @@ internal sealed class WakeAfterCommit(OutboxSignal outbox) : ISaveChangesInterce
         }
     }
 
-    private static void Committed(DbContext? db)
+    private void Committed(DbContext? db)
     {
+        outbox.Notify();
         if (db is not null)
         {
             Wakeup.Committed(db);

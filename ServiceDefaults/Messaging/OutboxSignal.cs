@@ -2,5 +2,5 @@ using Cic.ServiceDefaults.Background;
 
 namespace Cic.ServiceDefaults.Messaging;
 
-/// <summary>Wakes the outbox relay once outbox messages are committed (armed by <see cref="WakeAfterCommit"/>), instead of at its next poll.</summary>
+/// <summary>Wakes the outbox relay after every commit (<see cref="WakeAfterCommit"/>), instead of at its next poll.</summary>
 public sealed class OutboxSignal : Wakeup;
