@@ -1,4 +1,4 @@
-using Cic.Billing.Accounts;
+using Cic.Billing.BillingAccounts;
 using Cic.Billing.Invoices;
 using Cic.Billing.PaymentMethods;
 using Cic.Billing.UsagePush;
@@ -36,7 +36,7 @@ public sealed class BillingDb(DbContextOptions<BillingDb> options) : DbContext(o
 
     public DbSet<StripeEvent> StripeEvents => Set<StripeEvent>();
 
-    public DbSet<UsageWindow> UsageWindows => Set<UsageWindow>();
+    public DbSet<BillableHour> BillableHours => Set<BillableHour>();
 
     public DbSet<MeterPush> MeterPushes => Set<MeterPush>();
 

@@ -1,5 +1,5 @@
 using Cic.Billing;
-using Cic.Billing.Accounts;
+using Cic.Billing.BillingAccounts;
 using Cic.Billing.CycleSoFar;
 using Cic.Billing.Invoices;
 using Cic.Billing.PaymentMethods;

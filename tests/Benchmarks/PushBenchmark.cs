@@ -200,7 +200,7 @@ public static class PushBenchmark
         }
 
         await using (var insert = new NpgsqlCommand("""
-            INSERT INTO usage_windows (company_id, window_start, window_end, call_count, revision, payer_id, updated_at)
+            INSERT INTO billable_hours (company_id, window_start, window_end, call_count, revision, payer_id, updated_at)
             SELECT company, start, start + interval '1 hour', calls, 1, company, @now FROM unnest(@companies, @starts, @calls) AS w (company, start, calls);
             INSERT INTO meter_pushes (identifier, company_id, window_start, revision, calls, payer_id, created_at, next_attempt_at, attempts)
             SELECT identifier, company, start, 1, calls, company, @now, @now, 0 FROM unnest(@identifiers, @companies, @starts, @calls) AS p (identifier, company, start, calls);

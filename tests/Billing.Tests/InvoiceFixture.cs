@@ -1,5 +1,5 @@
 using System.Globalization;
-using Cic.Billing.Accounts;
+using Cic.Billing.BillingAccounts;
 using Cic.Billing.Customers;
 using Cic.Contracts;
 using Cic.Testing;

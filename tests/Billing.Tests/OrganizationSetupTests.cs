@@ -1,5 +1,5 @@
 using System.Net.Http.Json;
-using Cic.Billing.Accounts;
+using Cic.Billing.BillingAccounts;
 using Cic.Billing.Readiness;
 using Cic.Contracts;
 using Cic.Contracts.Accounts;

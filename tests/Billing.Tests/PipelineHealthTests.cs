@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Cic.Billing.Accounts;
+using Cic.Billing.BillingAccounts;
 using Cic.Contracts;
 using Cic.ServiceDefaults.Monitoring;
 using Cic.Testing;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
-using Cic.Billing.Accounts;
+using Cic.Billing.BillingAccounts;
 using Cic.Billing.UsagePush;
 using Cic.Contracts;
 using Cic.Contracts.Accounts;

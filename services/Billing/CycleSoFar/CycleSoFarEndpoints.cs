@@ -1,6 +1,6 @@
 using System.Data;
 using System.Security.Claims;
-using Cic.Billing.Accounts;
+using Cic.Billing.BillingAccounts;
 using Cic.Billing.Stripe;
 using Cic.Billing.UsagePush;
 using Cic.Contracts;
@@ -79,7 +79,7 @@ public static partial class CycleSoFarEndpoints
         var byCompany = account.Kind == AccountKind.Company;
         var tallied = await db.Database.SqlQuery<DayCalls>($"""
             SELECT company_id AS company, (window_start AT TIME ZONE 'UTC')::date AS day, sum(call_count)::bigint AS calls
-            FROM usage_windows
+            FROM billable_hours
             WHERE window_start >= {cycle.Start} AND window_start < {cycle.End}
               AND CASE WHEN {byCompany} THEN company_id = {account.Id} ELSE payer_id = {account.Id} END
             GROUP BY 1, 2

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
-using Cic.Billing.Accounts;
+using Cic.Billing.BillingAccounts;
 using Cic.Contracts;
 using Cic.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Http.HttpResults;

@@ -1,5 +1,5 @@
 using System.Net;
-using Cic.Billing.Accounts;
+using Cic.Billing.BillingAccounts;
 using Cic.Contracts.Billing;
 using Cic.ServiceDefaults.Messaging;
 using Cic.ServiceDefaults.Persistence;

@@ -22,7 +22,7 @@ namespace Cic.Billing.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
-            modelBuilder.Entity("Cic.Billing.Accounts.AccountAction", b =>
+            modelBuilder.Entity("Cic.Billing.BillingAccounts.AccountAction", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -74,7 +74,7 @@ namespace Cic.Billing.Migrations
                     b.ToTable("account_actions", (string)null);
                 });
 
-            modelBuilder.Entity("Cic.Billing.Accounts.BillingAccount", b =>
+            modelBuilder.Entity("Cic.Billing.BillingAccounts.BillingAccount", b =>
                 {
                     b.Property<Guid>("Id")
                         .HasColumnType("uuid")
@@ -137,7 +137,7 @@ namespace Cic.Billing.Migrations
                     b.ToTable("billing_accounts", (string)null);
                 });
 
-            modelBuilder.Entity("Cic.Billing.Accounts.BillingArrangement", b =>
+            modelBuilder.Entity("Cic.Billing.BillingAccounts.BillingArrangement", b =>
                 {
                     b.Property<Guid>("CompanyId")
                         .HasColumnType("uuid")
@@ -168,69 +168,6 @@ namespace Cic.Billing.Migrations
                         .HasDatabaseName("ix_billing_arrangements_payer_id");
 
                     b.ToTable("billing_arrangements", (string)null);
-                });
-
-            modelBuilder.Entity("Cic.Billing.Accounts.Member", b =>
-                {
-                    b.Property<string>("AccountKind")
-                        .HasMaxLength(20)
-                        .HasColumnType("character varying(20)")
-                        .HasColumnName("account_kind");
-
-                    b.Property<Guid>("AccountId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("account_id");
-
-                    b.Property<string>("UserId")
-                        .HasMaxLength(200)
-                        .HasColumnType("character varying(200)")
-                        .HasColumnName("user_id");
-
-                    b.Property<DateTimeOffset>("AsOf")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("as_of");
-
-                    b.Property<bool>("IsMember")
-                        .HasColumnType("boolean")
-                        .HasColumnName("is_member");
-
-                    b.Property<string>("Role")
-                        .IsRequired()
-                        .HasMaxLength(20)
-                        .HasColumnType("character varying(20)")
-                        .HasColumnName("role");
-
-                    b.HasKey("AccountKind", "AccountId", "UserId")
-                        .HasName("pk_members");
-
-                    b.HasIndex("UserId")
-                        .HasDatabaseName("ix_members_user_id");
-
-                    b.ToTable("members", (string)null);
-                });
-
-            modelBuilder.Entity("Cic.Billing.Accounts.OrganizationCompany", b =>
-                {
-                    b.Property<Guid>("CompanyId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("company_id");
-
-                    b.Property<Guid>("OrganizationId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("organization_id");
-
-                    b.Property<DateTimeOffset>("AsOf")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("as_of");
-
-                    b.Property<bool>("IsMember")
-                        .HasColumnType("boolean")
-                        .HasColumnName("is_member");
-
-                    b.HasKey("CompanyId", "OrganizationId")
-                        .HasName("pk_organization_companies");
-
-                    b.ToTable("organization_companies", (string)null);
                 });
 
             modelBuilder.Entity("Cic.Billing.Invoices.Invoice", b =>
@@ -670,6 +607,45 @@ namespace Cic.Billing.Migrations
                     b.ToTable("stripe_request_budget", (string)null);
                 });
 
+            modelBuilder.Entity("Cic.Billing.UsagePush.BillableHour", b =>
+                {
+                    b.Property<Guid>("CompanyId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("company_id");
+
+                    b.Property<DateTimeOffset>("WindowStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("window_start");
+
+                    b.Property<long>("CallCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("call_count");
+
+                    b.Property<Guid?>("PayerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("payer_id");
+
+                    b.Property<long>("Revision")
+                        .HasColumnType("bigint")
+                        .HasColumnName("revision");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<DateTimeOffset>("WindowEnd")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("window_end");
+
+                    b.HasKey("CompanyId", "WindowStart")
+                        .HasName("pk_billable_hours");
+
+                    b.HasIndex("PayerId", "WindowStart")
+                        .HasDatabaseName("ix_billable_hours_payer_id_window_start");
+
+                    b.ToTable("billable_hours", (string)null);
+                });
+
             modelBuilder.Entity("Cic.Billing.UsagePush.MeterPush", b =>
                 {
                     b.Property<string>("Identifier")
@@ -750,45 +726,6 @@ namespace Cic.Billing.Migrations
                     b.ToTable("meter_pushes", (string)null);
                 });
 
-            modelBuilder.Entity("Cic.Billing.UsagePush.UsageWindow", b =>
-                {
-                    b.Property<Guid>("CompanyId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("company_id");
-
-                    b.Property<DateTimeOffset>("WindowStart")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("window_start");
-
-                    b.Property<long>("CallCount")
-                        .HasColumnType("bigint")
-                        .HasColumnName("call_count");
-
-                    b.Property<Guid?>("PayerId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("payer_id");
-
-                    b.Property<long>("Revision")
-                        .HasColumnType("bigint")
-                        .HasColumnName("revision");
-
-                    b.Property<DateTimeOffset>("UpdatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("updated_at");
-
-                    b.Property<DateTimeOffset>("WindowEnd")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("window_end");
-
-                    b.HasKey("CompanyId", "WindowStart")
-                        .HasName("pk_usage_windows");
-
-                    b.HasIndex("PayerId", "WindowStart")
-                        .HasDatabaseName("ix_usage_windows_payer_id_window_start");
-
-                    b.ToTable("usage_windows", (string)null);
-                });
-
             modelBuilder.Entity("Cic.Billing.Webhooks.StripeEvent", b =>
                 {
                     b.Property<string>("Id")
@@ -848,6 +785,69 @@ namespace Cic.Billing.Migrations
                         .HasFilter("processed_at IS NULL AND failed_at IS NULL");
 
                     b.ToTable("stripe_events", (string)null);
+                });
+
+            modelBuilder.Entity("Cic.ServiceDefaults.Accounts.AccountMember", b =>
+                {
+                    b.Property<string>("AccountKind")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("account_kind");
+
+                    b.Property<Guid>("AccountId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("account_id");
+
+                    b.Property<string>("UserId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("user_id");
+
+                    b.Property<DateTimeOffset>("AsOf")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("as_of");
+
+                    b.Property<bool>("IsMember")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_member");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("role");
+
+                    b.HasKey("AccountKind", "AccountId", "UserId")
+                        .HasName("pk_members");
+
+                    b.HasIndex("UserId")
+                        .HasDatabaseName("ix_members_user_id");
+
+                    b.ToTable("members", (string)null);
+                });
+
+            modelBuilder.Entity("Cic.ServiceDefaults.Accounts.OrganizationCompany", b =>
+                {
+                    b.Property<Guid>("CompanyId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("company_id");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<DateTimeOffset>("AsOf")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("as_of");
+
+                    b.Property<bool>("IsMember")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_member");
+
+                    b.HasKey("CompanyId", "OrganizationId")
+                        .HasName("pk_organization_companies");
+
+                    b.ToTable("organization_companies", (string)null);
                 });
 
             modelBuilder.Entity("Cic.ServiceDefaults.Messaging.InboxMessage", b =>

@@ -1,4 +1,4 @@
-using Cic.Billing.Accounts;
+using Cic.Billing.BillingAccounts;
 using Cic.Contracts;
 
 namespace Cic.Billing.PaymentMethods;

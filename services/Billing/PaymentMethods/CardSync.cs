@@ -1,4 +1,4 @@
-using Cic.Billing.Accounts;
+using Cic.Billing.BillingAccounts;
 using Cic.Billing.Customers;
 using Cic.Billing.Stripe;
 using Cic.Contracts.Billing;

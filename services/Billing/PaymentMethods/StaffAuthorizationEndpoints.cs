@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using Cic.Billing.Accounts;
+using Cic.Billing.BillingAccounts;
 using Cic.Billing.Readiness;
 using Cic.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Http.HttpResults;

@@ -37,7 +37,7 @@ public static class BillingPipeline
         });
         builder.AddPipelineGauge(PipelineGauge.Of(
             "cic.billing.usage.awaiting_payer", "{call}", "Tallied calls in usage windows whose paying billing account is not known yet",
-            async (s, ct) => await Db(s).UsageWindows.Where(w => w.PayerId == null).SumAsync(w => (long?)w.CallCount, ct) ?? 0));
+            async (s, ct) => await Db(s).BillableHours.Where(w => w.PayerId == null).SumAsync(w => (long?)w.CallCount, ct) ?? 0));
         builder.AddPipelineGauge(PipelineGauge.Of(
             "cic.billing.stripe_events.pending", "{event}", "Stripe webhook events received but not processed yet",
             async (s, ct) => await Db(s).StripeEvents.CountAsync(e => e.ProcessedAt == null && e.FailedAt == null, ct)));

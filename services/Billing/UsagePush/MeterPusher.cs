@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using Cic.Billing.Accounts;
+using Cic.Billing.BillingAccounts;
 using Cic.ServiceDefaults;
 using Cic.ServiceDefaults.Background;
 using Microsoft.EntityFrameworkCore;
@@ -95,7 +95,7 @@ public sealed partial class MeterPusher(
         foreach (var w in waiting)
         {
             var pushes = db.MeterPushes.Where(p => p.CompanyId == w.CompanyId && p.WindowStart == w.WindowStart && p.PayerId == null);
-            var payerId = await db.UsageWindows.Where(x => x.CompanyId == w.CompanyId && x.WindowStart == w.WindowStart).Select(x => x.PayerId).FirstOrDefaultAsync(cancellationToken)
+            var payerId = await db.BillableHours.Where(x => x.CompanyId == w.CompanyId && x.WindowStart == w.WindowStart).Select(x => x.PayerId).FirstOrDefaultAsync(cancellationToken)
                 ?? (await db.InForceAtAsync(w.CompanyId, w.WindowStart, cancellationToken))?.PayerId;
             if (payerId is not { } payer)
             {
@@ -111,7 +111,7 @@ public sealed partial class MeterPusher(
             // The window and its pushes change payer together: the usage reconciliation, reading between two separate
             // statements, saw the window's calls as the payer's but its push as nobody's ("accounted in another cycle").
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            await db.UsageWindows
+            await db.BillableHours
                 .Where(x => x.CompanyId == w.CompanyId && x.WindowStart == w.WindowStart && x.PayerId == null)
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.PayerId, payer), cancellationToken);
             await pushes.ExecuteUpdateAsync(s => s

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using Cic.Billing.Accounts;
+using Cic.Billing.BillingAccounts;
 using Cic.Billing.Customers;
 using Cic.Billing.Stripe;
 using Cic.ServiceDefaults.Background;

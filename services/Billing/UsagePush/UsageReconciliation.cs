@@ -1,5 +1,5 @@
 using System.Data;
-using Cic.Billing.Accounts;
+using Cic.Billing.BillingAccounts;
 using Cic.Billing.Stripe;
 using Cic.Contracts;
 using Microsoft.EntityFrameworkCore;
@@ -26,7 +26,7 @@ public sealed partial class UsageReconciliation(
 
         // One snapshot for all figures: a push sent between two queries would otherwise count as neither pending nor pushed.
         await using var snapshot = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
-        var tallied = await db.UsageWindows
+        var tallied = await db.BillableHours
             .Where(w => w.PayerId == account.Id && w.WindowStart >= start && w.WindowStart < end)
             .GroupBy(w => w.CompanyId)
             .Select(g => new { CompanyId = g.Key, Calls = g.Sum(w => w.CallCount) })
@@ -54,7 +54,7 @@ public sealed partial class UsageReconciliation(
         var ownCompanies = account.Kind == AccountKind.Company
             ? db.BillingAccounts.Where(a => a.Id == account.Id).Select(a => a.Id)
             : db.OrganizationCompanies.Where(o => o.OrganizationId == account.Id).Select(o => o.CompanyId);
-        var awaitingPayer = await db.UsageWindows
+        var awaitingPayer = await db.BillableHours
             .Where(w => w.PayerId == null && w.WindowStart >= start && w.WindowStart < end && ownCompanies.Contains(w.CompanyId))
             .SumAsync(w => w.CallCount, cancellationToken);
 
@@ -126,12 +126,12 @@ public sealed partial class UsageReconciliation(
     {
         var (start, end) = (period.Start, period.End);
         await using var snapshot = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
-        var tallied = await db.UsageWindows
+        var tallied = await db.BillableHours
             .Where(w => w.PayerId != null && w.WindowStart >= start && w.WindowStart < end)
             .GroupBy(w => w.PayerId!.Value)
             .Select(g => new { AccountId = g.Key, Calls = g.Sum(w => w.CallCount) })
             .ToDictionaryAsync(g => g.AccountId, g => g.Calls, cancellationToken);
-        var awaitingPayer = await db.UsageWindows
+        var awaitingPayer = await db.BillableHours
             .Where(w => w.PayerId == null && w.WindowStart >= start && w.WindowStart < end)
             .GroupBy(w => w.CompanyId)
             .Select(g => new { CompanyId = g.Key, Calls = g.Sum(w => w.CallCount) })

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Cic.Billing.Accounts;
+using Cic.Billing.BillingAccounts;
 using Cic.Billing.Stripe;
 using Cic.Contracts;
 using Cic.ServiceDefaults.Http;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Cic.Billing.Accounts;
+using Cic.Billing.BillingAccounts;
 using Cic.Contracts.Usage;
 using Cic.ServiceDefaults.Messaging;
 using MassTransit;
@@ -27,12 +27,12 @@ public sealed partial class UsageTalliedConsumer(BillingDb db, MeterPushWakeup w
 
         // The row must exist to be locked; a placeholder at revision 0 loses to any real revision.
         await db.Database.ExecuteSqlAsync($"""
-            INSERT INTO usage_windows (company_id, window_start, window_end, call_count, revision, payer_id, updated_at)
+            INSERT INTO billable_hours (company_id, window_start, window_end, call_count, revision, payer_id, updated_at)
             VALUES ({m.CompanyId}, {start}, {m.WindowEnd.ToUniversalTime()}, 0, 0, NULL, {now})
             ON CONFLICT (company_id, window_start) DO NOTHING
             """, cancellationToken);
-        var window = await db.UsageWindows
-            .FromSql($"SELECT * FROM usage_windows WHERE company_id = {m.CompanyId} AND window_start = {start} FOR UPDATE")
+        var window = await db.BillableHours
+            .FromSql($"SELECT * FROM billable_hours WHERE company_id = {m.CompanyId} AND window_start = {start} FOR UPDATE")
             .SingleAsync(cancellationToken);
         if (m.Revision <= window.Revision)
         {

@@ -4,7 +4,7 @@ using Cic.Contracts.Accounts;
 using Cic.ServiceDefaults.Http;
 using Microsoft.EntityFrameworkCore;
 
-namespace Cic.Billing.Accounts;
+namespace Cic.Billing.BillingAccounts;
 
 /// <summary>What a caller may do with a billing account's cards and invoices.</summary>
 public enum BillingRight

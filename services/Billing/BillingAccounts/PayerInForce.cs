@@ -1,4 +1,4 @@
-namespace Cic.Billing.Accounts;
+namespace Cic.Billing.BillingAccounts;
 
 // Which arrangement is in force at a moment, as a plain function (tests/Rules.Tests; ./cic mutate mutates this file).
 public static partial class Payers

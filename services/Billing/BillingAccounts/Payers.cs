@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 
-namespace Cic.Billing.Accounts;
+namespace Cic.Billing.BillingAccounts;
 
 /// <summary>Which billing account pays for a company's usage at a given moment.</summary>
 public static partial class Payers

@@ -4,10 +4,11 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 namespace Cic.Billing.UsagePush;
 
 /// <summary>
-/// The ledger of one company's hour of usage: the latest absolute count Usage tallied for it, and
-/// (through its <see cref="MeterPush"/>es) what has been sent to Stripe.
+/// One company's hour of calls as Billing bills it, the push ledger's entry: the latest absolute count Usage
+/// tallied for the hour (Usage's usage window), the payer, and (through its <see cref="MeterPush"/>es) what has
+/// been sent to Stripe.
 /// </summary>
-public sealed class UsageWindow
+public sealed class BillableHour
 {
     public Guid CompanyId { get; init; }
 
@@ -71,11 +72,11 @@ public sealed class MeterPush
     public string? TraceParent { get; init; }
 }
 
-internal sealed class UsageWindowConfiguration : IEntityTypeConfiguration<UsageWindow>
+internal sealed class BillableHourConfiguration : IEntityTypeConfiguration<BillableHour>
 {
-    public void Configure(EntityTypeBuilder<UsageWindow> window)
+    public void Configure(EntityTypeBuilder<BillableHour> window)
     {
-        window.ToTable("usage_windows");
+        window.ToTable("billable_hours");
         window.HasKey(w => new { w.CompanyId, w.WindowStart });
         window.HasIndex(w => new { w.PayerId, w.WindowStart });
     }

@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace Cic.Billing.Accounts;
+namespace Cic.Billing.BillingAccounts;
 
 /// <summary>
 /// Who did what to a billing account's cards and payments, and when: the record of staff acting on a

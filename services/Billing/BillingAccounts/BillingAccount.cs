@@ -2,7 +2,7 @@ using Cic.Contracts;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace Cic.Billing.Accounts;
+namespace Cic.Billing.BillingAccounts;
 
 /// <summary>
 /// A company billed on its own or an organization: the payer of usage. Its id is the company's or the

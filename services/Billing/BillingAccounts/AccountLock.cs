@@ -1,7 +1,7 @@
 using Cic.ServiceDefaults.Persistence;
 using Microsoft.EntityFrameworkCore;
 
-namespace Cic.Billing.Accounts;
+namespace Cic.Billing.BillingAccounts;
 
 public static class AccountLock
 {

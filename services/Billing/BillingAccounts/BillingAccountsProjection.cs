@@ -4,7 +4,7 @@ using Cic.ServiceDefaults.Messaging;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 
-namespace Cic.Billing.Accounts;
+namespace Cic.Billing.BillingAccounts;
 
 /// <summary>
 /// Billing's own copy of the billing accounts and who pays for each company when, from Accounts'

@@ -2,7 +2,7 @@ using Cic.Contracts;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace Cic.Billing.Accounts;
+namespace Cic.Billing.BillingAccounts;
 
 /// <summary>
 /// Who pays for a company's usage from <see cref="EffectiveFrom"/> on, as Accounts decided it. One row
