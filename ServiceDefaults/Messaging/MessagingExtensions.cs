@@ -34,7 +34,8 @@ public static class MessagingExtensions
             throw new InvalidOperationException("Call AddServiceDatabase before AddMessaging.");
         }
 
-        builder.Services.AddOptions<MessagingOptions>().BindConfiguration("Messaging");
+        builder.Services.AddSectionOptions<MessagingOptions>(MessagingOptions.Section)
+            .Validate(o => o.RetryIntervals.All(wait => wait >= TimeSpan.Zero), "Messaging:RetryIntervals must not be negative.");
         builder.Services.AddBackgroundWork<OutboxRelay>();
         builder.Services.AddBackgroundWork<MessagingHousekeeping>();
         builder.Services.AddSingleton<ErrorQueues>();

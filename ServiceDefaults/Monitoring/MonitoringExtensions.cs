@@ -16,7 +16,7 @@ public static class MonitoringExtensions
     {
         if (!builder.Services.Any(s => s.ServiceType == typeof(PipelineMonitor)))
         {
-            builder.Services.AddOptions<PipelineOptions>().BindConfiguration("Pipeline");
+            builder.Services.AddSectionOptions<PipelineOptions>(PipelineOptions.Section);
             builder.Services.TryAddSingleton(TimeProvider.System);
             builder.Services.AddBackgroundWork<PipelineMonitor>();
             builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(

@@ -25,5 +25,5 @@ app.MapMembers();
 
 app.Run();
 
-/// <summary>The Accounts service's entry point; tests host it through this type.</summary>
+/// <summary>The Accounts service's entry point, public so that tests can host the service.</summary>
 public partial class Program;

@@ -17,17 +17,19 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddServiceDatabase<BillingDb>(BillingDb.ConnectionName);
-builder.AddMessaging(bus => bus.AddAccountsProjection(BillingDb.KeptFromAccounts).AddBillingAccounts().AddUsagePush());
-builder.AddStripe();
-builder.AddBillingPipeline();
+builder.AddMessaging(bus => bus
+    .AddAccountsProjection(BillingDb.KeptFromAccounts)
+    .AddBillingAccounts()
+    .AddUsageTallies());
 builder.Services.AddValidation();
-builder.Services
-    .AddBillingAccountAccess()
-    .AddPaymentMethods()
-    .AddInvoices()
-    .AddStripeWebhooks()
-    .AddReconciliation()
-    .AddUsagePush();
+builder.AddStripe();
+builder.AddBillingAccountAccess();
+builder.AddPaymentMethods();
+builder.AddInvoices();
+builder.AddStripeWebhooks();
+builder.AddReconciliation();
+builder.AddUsagePush();
+builder.AddBillingPipeline();
 
 var app = builder.Build();
 
@@ -44,4 +46,5 @@ app.MapCycleSoFar();
 
 app.Run();
 
+/// <summary>The Billing service's entry point, public so that tests can host the service.</summary>
 public partial class Program;

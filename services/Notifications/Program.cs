@@ -12,24 +12,12 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddServiceDatabase<NotificationsDb>(NotificationsDb.ConnectionName);
-builder.AddMessaging(bus =>
-{
-    // Recipients: who is a member of which account, and what the accounts are called.
-    bus.AddAccountsProjection(NotificationsDb.KeptFromAccounts);
-    bus.AddConsumer<AccountNamesConsumer>();
-    // The billing events customers are told about.
-    bus.AddConsumer<InvoiceIssuedConsumer>();
-    bus.AddConsumer<InvoicePastDueConsumer>();
-    bus.AddConsumer<PaymentMethodExpiredConsumer>();
-    bus.AddConsumer<PaymentRetrySucceededConsumer>();
-    bus.AddConsumer<PaymentRetryFailedConsumer>();
-    // Usage's unusual-usage anomalies.
-    bus.AddConsumer<UnusualUsageDetectedConsumer>();
-});
+builder.AddMessaging(bus => bus
+    .AddAccountsProjection(NotificationsDb.KeptFromAccounts)
+    .AddAccountNames()
+    .AddNoticeEvents());
 builder.Services.AddValidation();
-builder.Services.AddOptions<PortalOptions>().BindConfiguration("Portal");
-builder.Services.AddSingleton<BillingNotices>();
-builder.Services.AddScoped<Notifier>();
+builder.AddNotices();
 builder.AddEmail();
 
 var app = builder.Build();
@@ -41,5 +29,5 @@ app.MapEmailDeliveries();
 
 app.Run();
 
-/// <summary>The Notifications service's entry point; tests host it through this type.</summary>
+/// <summary>The Notifications service's entry point, public so that tests can host the service.</summary>
 public partial class Program;

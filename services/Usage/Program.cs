@@ -13,11 +13,13 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddServiceDatabase<UsageDb>(UsageDb.ConnectionName);
-builder.AddMessaging(bus => bus.AddAccountsProjection(UsageDb.KeptFromAccounts).AddKnownCompanies());
+builder.AddMessaging(bus => bus
+    .AddAccountsProjection(UsageDb.KeptFromAccounts)
+    .AddKnownCompanies());
+builder.Services.AddValidation();
 builder.AddCallIngestion();
 builder.AddTallyPublishing();
-builder.Services.AddSequenceGapTracking();
-builder.Services.AddValidation();
+builder.AddSequenceGapTracking();
 
 var app = builder.Build();
 
@@ -29,3 +31,6 @@ app.MapUsageAnomalies();
 app.MapSequenceGaps();
 
 app.Run();
+
+/// <summary>The Usage service's entry point, public so that tests can host the service.</summary>
+public partial class Program;

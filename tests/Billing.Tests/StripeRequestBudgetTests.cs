@@ -12,7 +12,7 @@ public sealed class StripeRequestBudgetTests(BillingFixture billing) : IClassFix
     {
         var ct = TestContext.Current.CancellationToken;
         // A budget of one request that takes 100 s to refill: whatever one instance takes, the other cannot.
-        var settings = Options.Create(new StripeSettings { SecretKey = $"sk_test_{Guid.NewGuid():N}", RequestsPerSecond = 0.01 });
+        var settings = Options.Create(new StripeOptions { SecretKey = $"sk_test_{Guid.NewGuid():N}", RequestsPerSecond = 0.01 });
         var scopes = billing.Services.GetRequiredService<IServiceScopeFactory>();
         using var first = new StripeRequestBudget(scopes, settings, TimeProvider.System);
         using var second = new StripeRequestBudget(scopes, settings, TimeProvider.System);
@@ -22,7 +22,7 @@ public sealed class StripeRequestBudgetTests(BillingFixture billing) : IClassFix
         Assert.False(await first.TryTakeAsync(1, ct));
 
         // Another Stripe account (key) has a budget of its own.
-        using var other = new StripeRequestBudget(scopes, Options.Create(new StripeSettings { SecretKey = $"sk_test_{Guid.NewGuid():N}", RequestsPerSecond = 0.01 }), TimeProvider.System);
+        using var other = new StripeRequestBudget(scopes, Options.Create(new StripeOptions { SecretKey = $"sk_test_{Guid.NewGuid():N}", RequestsPerSecond = 0.01 }), TimeProvider.System);
         Assert.True(await other.TryTakeAsync(1, ct));
     }
 }

@@ -74,7 +74,11 @@ public sealed class RequestedBillingAccount
 
 public static class BillingAccountAccess
 {
-    public static IServiceCollection AddBillingAccountAccess(this IServiceCollection services) => services.AddScoped<RequestedBillingAccount>();
+    public static IHostApplicationBuilder AddBillingAccountAccess(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddScoped<RequestedBillingAccount>();
+        return builder;
+    }
 
     /// <summary>
     /// Every endpoint of the group acts on the billing account of its route's <c>{accountId}</c>: the account is looked

@@ -13,7 +13,7 @@ namespace Cic.Billing.Customers;
 /// created the object but before the id was saved gets the same object back, through the
 /// deterministic idempotency key and, after Stripe forgets keys (24 hours), through the metadata.
 /// </summary>
-public sealed class StripeCustomers(BillingDb db, StripeClient stripe, StripeClock clock, IOptions<StripeSettings> settings, TimeProvider time)
+public sealed class StripeCustomers(BillingDb db, StripeClient stripe, StripeClock clock, IOptions<StripeOptions> options, TimeProvider time)
 {
     public const string AccountIdKey = "cic_account_id";
     public const string AccountKindKey = "cic_account_kind";
@@ -79,7 +79,7 @@ public sealed class StripeCustomers(BillingDb db, StripeClient stripe, StripeClo
                     [AccountIdKey] = account.Id.ToString(),
                     [AccountKindKey] = account.Kind.ToString(),
                 },
-                TestClock = settings.Value.TestClockForNewCustomers,
+                TestClock = options.Value.TestClockForNewCustomers,
             },
             new RequestOptions { IdempotencyKey = $"cic-customer-{account.Id:N}" },
             cancellationToken);
@@ -95,7 +95,7 @@ public sealed class StripeCustomers(BillingDb db, StripeClient stripe, StripeClo
             return subscription;
         }
 
-        var lookupKey = settings.Value.PriceLookupKey;
+        var lookupKey = options.Value.PriceLookupKey;
         var prices = await stripe.V1.Prices.ListAsync(new PriceListOptions { LookupKeys = [lookupKey], Active = true }, cancellationToken: cancellationToken);
         var price = prices.Data.FirstOrDefault()
             ?? throw new InvalidOperationException($"Stripe has no active price with lookup key '{lookupKey}' (setting Stripe:PriceLookupKey); create the metered price in Stripe first.");

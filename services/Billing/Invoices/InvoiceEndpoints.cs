@@ -78,7 +78,12 @@ public static partial class InvoiceEndpoints
     private static readonly string[] Statuses = ["draft", "open", "paid", "uncollectible", "void"];
 
     /// <summary>Invoices are mirrored from Stripe through <see cref="InvoiceSync"/>, the one place their events are decided.</summary>
-    public static IServiceCollection AddInvoices(this IServiceCollection services) => services.AddScoped<InvoiceSync>().AddScoped<PaymentRetries>();
+    public static IHostApplicationBuilder AddInvoices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddScoped<InvoiceSync>();
+        builder.Services.AddScoped<PaymentRetries>();
+        return builder;
+    }
 
     public static IEndpointRouteBuilder MapInvoices(this IEndpointRouteBuilder app)
     {

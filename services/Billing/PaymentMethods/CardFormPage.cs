@@ -20,7 +20,7 @@ public static class CardFormPage
     public static IEndpointRouteBuilder MapCardFormPage(this IEndpointRouteBuilder app)
     {
         var configuration = app.ServiceProvider.GetRequiredService<IConfiguration>();
-        var stripe = app.ServiceProvider.GetRequiredService<IOptions<StripeSettings>>().Value;
+        var stripe = app.ServiceProvider.GetRequiredService<IOptions<StripeOptions>>().Value;
         if (!configuration.GetValue<bool>("Stripe:CardFormPage") || IsRealStripe(stripe.ApiBase))
         {
             return app;

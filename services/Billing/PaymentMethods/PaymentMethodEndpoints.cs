@@ -35,7 +35,11 @@ public sealed record RemoveCardQuery([property: StringLength(255)] string? NewDe
 public static class PaymentMethodEndpoints
 {
     /// <summary>Cards are learned from Stripe only, through <see cref="CardSync"/>.</summary>
-    public static IServiceCollection AddPaymentMethods(this IServiceCollection services) => services.AddScoped<CardSync>();
+    public static IHostApplicationBuilder AddPaymentMethods(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddScoped<CardSync>();
+        return builder;
+    }
 
     public static IEndpointRouteBuilder MapPaymentMethods(this IEndpointRouteBuilder app)
     {
@@ -81,7 +85,7 @@ public static class PaymentMethodEndpoints
     }
 
     private static async Task<Results<Ok<CardSetupResponse>, NotFound, ProblemHttpResult>> StartSetup(
-        Guid accountId, RequestedBillingAccount requested, BillingDb db, StripeCustomers customers, StripeClient stripe, IOptions<StripeSettings> settings,
+        Guid accountId, RequestedBillingAccount requested, BillingDb db, StripeCustomers customers, StripeClient stripe, IOptions<StripeOptions> options,
         ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
     {
         var (found, right) = (requested.Account, requested.Right);
@@ -121,7 +125,7 @@ public static class PaymentMethodEndpoints
         });
         db.RecordAction(accountId, "card_setup_started", intent.Id, user, now, actionId, authorizationId);
         await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Ok(new CardSetupResponse(intent.Id, intent.ClientSecret, settings.Value.PublishableKey, account.StripeCustomerId!));
+        return TypedResults.Ok(new CardSetupResponse(intent.Id, intent.ClientSecret, options.Value.PublishableKey, account.StripeCustomerId!));
     }
 
     private static async Task<Results<Ok<CardResponse>, NotFound, ProblemHttpResult>> MakeDefault(

@@ -1,40 +1,32 @@
 using Cic.Billing.PaymentMethods;
 using Cic.Billing.Stripe;
 using Cic.Contracts;
+using Cic.ServiceDefaults;
 using Cic.ServiceDefaults.Background;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Cic.Billing.Reconciliation;
 
-public sealed class ReconciliationSettings
-{
-    /// <summary>How often every customer's cards and invoices are re-read from Stripe, repairing missed webhooks.</summary>
-    public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
-
-    /// <summary>How often cards are checked for having passed their expiry (from what is stored; no Stripe call).</summary>
-    public TimeSpan CardExpiryInterval { get; set; } = TimeSpan.FromDays(1);
-}
-
 public static class ReconciliationSetup
 {
     /// <summary>The periodic reconciliation with Stripe and the daily card-expiry pass.</summary>
-    public static IServiceCollection AddReconciliation(this IServiceCollection services)
+    public static IHostApplicationBuilder AddReconciliation(this IHostApplicationBuilder builder)
     {
-        services.AddScoped<AccountSync>();
-        services.AddOptions<ReconciliationSettings>().BindConfiguration("Reconciliation");
+        builder.Services.AddScoped<AccountSync>();
+        builder.Services.AddSectionOptions<ReconciliationOptions>(ReconciliationOptions.Section);
         // Also run on demand (POST /billing-accounts/sync), on the same singleton.
-        services.AddBackgroundWork<StripeReconciliation>();
-        services.AddBackgroundWork<CardExpiryPass>();
-        return services;
+        builder.Services.AddBackgroundWork<StripeReconciliation>();
+        builder.Services.AddBackgroundWork<CardExpiryPass>();
+        return builder;
     }
 }
 
 /// <summary>The periodic reconciliation: every customer re-read from Stripe, one account at a time.</summary>
-public sealed partial class StripeReconciliation(IServiceScopeFactory scopes, IOptions<ReconciliationSettings> settings, ILogger<StripeReconciliation> log)
+public sealed partial class StripeReconciliation(IServiceScopeFactory scopes, IOptions<ReconciliationOptions> options, ILogger<StripeReconciliation> log)
     : PeriodicPass(scopes)
 {
-    protected override TimeSpan Interval => settings.Value.Interval;
+    protected override TimeSpan Interval => options.Value.Interval;
 
     protected override string Name => "reconciliation";
 
@@ -91,10 +83,10 @@ public sealed partial class StripeReconciliation(IServiceScopeFactory scopes, IO
 }
 
 /// <summary>The daily pass over card expiry: Stripe sends no event when a card expires.</summary>
-public sealed class CardExpiryPass(IServiceScopeFactory scopes, IOptions<ReconciliationSettings> settings)
+public sealed class CardExpiryPass(IServiceScopeFactory scopes, IOptions<ReconciliationOptions> options)
     : PeriodicPass(scopes)
 {
-    protected override TimeSpan Interval => settings.Value.CardExpiryInterval;
+    protected override TimeSpan Interval => options.Value.CardExpiryInterval;
 
     protected override string Name => "card-expiry";
 

@@ -8,11 +8,11 @@ namespace Cic.Billing.Stripe;
 /// configured test clock, so subscriptions are anchored on the month the customer is living in and
 /// cards expire (and readiness is judged) by the date Stripe will charge them on.
 /// </summary>
-public sealed class StripeClock(StripeClient stripe, IOptions<StripeSettings> settings, TimeProvider time)
+public sealed class StripeClock(StripeClient stripe, IOptions<StripeOptions> options, TimeProvider time)
 {
     public async Task<DateTimeOffset> NowAsync(CancellationToken cancellationToken)
     {
-        if (settings.Value.TestClockForNewCustomers is not { } clockId)
+        if (options.Value.TestClockForNewCustomers is not { } clockId)
         {
             return time.GetUtcNow();
         }

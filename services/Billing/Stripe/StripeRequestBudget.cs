@@ -7,12 +7,12 @@ namespace Cic.Billing.Stripe;
 /// <summary>
 /// Stripe's rate limits belong to the Stripe account, so every instance of the service shares them: token buckets
 /// kept in PostgreSQL (one row each, refilled by the database's clock, holding at most one second's worth), one for
-/// all requests (<see cref="StripeSettings.RequestsPerSecond"/>) and, when Stripe counts them apart, one for meter
-/// events (<see cref="StripeSettings.MeterEventsPerSecond"/>). Each instance takes requests from a bucket in small
+/// all requests (<see cref="StripeOptions.RequestsPerSecond"/>) and, when Stripe counts them apart, one for meter
+/// events (<see cref="StripeOptions.MeterEventsPerSecond"/>). Each instance takes requests from a bucket in small
 /// blocks (a twentieth of a second's worth, at least one) and spends them locally, so two instances together stay
 /// under the limit instead of reaching twice it, at one database round trip per block.
 /// </summary>
-public sealed class StripeRequestBudget(IServiceScopeFactory scopes, IOptions<StripeSettings> settings, TimeProvider time) : IDisposable
+public sealed class StripeRequestBudget(IServiceScopeFactory scopes, IOptions<StripeOptions> options, TimeProvider time) : IDisposable
 {
     // Refill, then take @n if the bucket holds that many; no row comes back when it does not.
     private const string Take = """
@@ -26,20 +26,20 @@ public sealed class StripeRequestBudget(IServiceScopeFactory scopes, IOptions<St
         """;
 
     private readonly Lazy<string> _keyHash = new(() =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(settings.Value.SecretKey)))[..16]);
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(options.Value.SecretKey)))[..16]);
 
     private readonly Lane _requests = new("requests");
     private readonly Lane _meterEvents = new("meter-events");
 
     /// <summary>Waits until this instance may send one more request to Stripe.</summary>
     public Task WaitAsync(bool meterEvent, CancellationToken cancellationToken) =>
-        meterEvent && settings.Value.MeterEventsPerSecond > 0
-            ? WaitAsync(_meterEvents, settings.Value.MeterEventsPerSecond, cancellationToken)
-            : WaitAsync(_requests, settings.Value.RequestsPerSecond, cancellationToken);
+        meterEvent && options.Value.MeterEventsPerSecond > 0
+            ? WaitAsync(_meterEvents, options.Value.MeterEventsPerSecond, cancellationToken)
+            : WaitAsync(_requests, options.Value.RequestsPerSecond, cancellationToken);
 
     /// <summary>Takes <paramref name="requests"/> from the shared bucket of all requests if it holds that many.</summary>
     public Task<bool> TryTakeAsync(int requests, CancellationToken cancellationToken) =>
-        TryTakeAsync(_requests, settings.Value.RequestsPerSecond, requests, cancellationToken);
+        TryTakeAsync(_requests, options.Value.RequestsPerSecond, requests, cancellationToken);
 
     private async Task WaitAsync(Lane lane, double rate, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using Cic.ServiceDefaults;
 using Cic.Billing.Customers;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
@@ -19,7 +20,7 @@ public static class StripeSetup
     /// </summary>
     public static IHostApplicationBuilder AddStripe(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<StripeSettings>().BindConfiguration("Stripe").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSectionOptions<StripeOptions>(StripeOptions.Section);
         builder.Services.AddSingleton<StripeRequestBudget>();
         builder.Services.AddTransient<StripeRequestBudgetHandler>();
         builder.Services.AddSingleton<StripeCalls>();
@@ -46,12 +47,12 @@ public static class StripeSetup
 
         builder.Services.AddSingleton(services =>
         {
-            var settings = services.GetRequiredService<IOptions<StripeSettings>>().Value;
+            var stripe = services.GetRequiredService<IOptions<StripeOptions>>().Value;
             var http = services.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName);
-            var apiBase = settings.ApiBase.TrimEnd('/');
+            var apiBase = stripe.ApiBase.TrimEnd('/');
             return new StripeClient(new StripeClientOptions
             {
-                ApiKey = settings.SecretKey,
+                ApiKey = stripe.SecretKey,
                 ApiBase = apiBase,
                 FilesBase = apiBase == "https://api.stripe.com" ? "https://files.stripe.com" : apiBase,
                 ConnectBase = apiBase == "https://api.stripe.com" ? "https://connect.stripe.com" : apiBase,

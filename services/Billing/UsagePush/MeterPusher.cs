@@ -7,40 +7,17 @@ using Microsoft.Extensions.Options;
 
 namespace Cic.Billing.UsagePush;
 
-/// <summary>The <c>UsagePush</c> configuration section.</summary>
-public sealed class UsagePushSettings
-{
-    /// <summary>How often the ledger is looked at when no new push woke the pusher: retries falling due, payers becoming known.</summary>
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>Stripe customers this instance pushes to at once. Each customer's pushes go one at a time (Stripe's rule).</summary>
-    [Range(1, 64)]
-    public int Parallelism { get; set; } = 4;
-
-    /// <summary>The wait before retrying a push that failed transiently; it doubles with every failed attempt.</summary>
-    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>The longest wait between two attempts of a push.</summary>
-    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(15);
-
-    /// <summary>Pushes sent to one customer in one pass, so one customer's backlog does not hold up the others.</summary>
-    [Range(1, 10_000)]
-    public int BatchSize { get; set; } = 500;
-
-    public TimeSpan Backoff(int attempts) => ExponentialBackoff.After(attempts, RetryDelay, MaxRetryDelay);
-}
-
 /// <summary>
 /// Sends the ledger's pending pushes to Stripe in the background: woken by the consumer when a push is
-/// recorded, and every <see cref="UsagePushSettings.PollInterval"/>. Each pass first gives pushes whose
+/// recorded, and every <see cref="UsagePushOptions.PollInterval"/>. Each pass first gives pushes whose
 /// payer was unknown their payer, if Accounts has said by now, then works through the payers with due
 /// pushes, several customers at once.
 /// </summary>
 public sealed partial class MeterPusher(
-    IServiceScopeFactory scopes, MeterPushWakeup wakeup, IOptions<UsagePushSettings> settings, TimeProvider time, ILogger<MeterPusher> log)
+    IServiceScopeFactory scopes, MeterPushWakeup wakeup, IOptions<UsagePushOptions> options, TimeProvider time, ILogger<MeterPusher> log)
     : IBackgroundWork
 {
-    public TimeSpan PollInterval => settings.Value.PollInterval;
+    public TimeSpan PollInterval => options.Value.PollInterval;
 
     public Wakeup Wakeup => wakeup;
 
@@ -61,7 +38,7 @@ public sealed partial class MeterPusher(
 
         await Parallel.ForEachAsync(
             payers,
-            new ParallelOptions { MaxDegreeOfParallelism = settings.Value.Parallelism, CancellationToken = cancellationToken },
+            new ParallelOptions { MaxDegreeOfParallelism = options.Value.Parallelism, CancellationToken = cancellationToken },
             async (payerId, token) =>
             {
                 // A scope per payer: one payer's failure or tracked changes never touch another's.

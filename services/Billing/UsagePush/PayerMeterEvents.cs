@@ -25,8 +25,8 @@ public sealed partial class PayerMeterEvents(
     NpgsqlDataSource dataSource,
     StripeCustomers customers,
     StripeClient stripe,
-    IOptions<StripeSettings> stripeSettings,
-    IOptions<UsagePushSettings> settings,
+    IOptions<StripeOptions> stripeOptions,
+    IOptions<UsagePushOptions> options,
     TimeProvider time,
     ILogger<PayerMeterEvents> log)
 {
@@ -61,7 +61,7 @@ public sealed partial class PayerMeterEvents(
         var due = await db.MeterPushes
             .Where(p => p.PayerId == payerId && p.SentAt == null && p.RejectedAt == null && p.NextAttemptAt <= now)
             .OrderBy(p => p.WindowStart).ThenBy(p => p.Revision).ThenBy(p => p.CompanyId)
-            .Take(settings.Value.BatchSize)
+            .Take(options.Value.BatchSize)
             .ToListAsync(cancellationToken);
         if (due.Count == 0)
         {
@@ -128,7 +128,7 @@ public sealed partial class PayerMeterEvents(
                         break;
                     default:
                         push.LastError = reason;
-                        push.NextAttemptAt = now + settings.Value.Backoff(push.Attempts);
+                        push.NextAttemptAt = now + options.Value.Backoff(push.Attempts);
                         LogFailed(push.Identifier, push.Attempts, push.NextAttemptAt, reason!);
                         // Stripe is failing for this customer: the rest waits as long, rather than fail one by one.
                         foreach (var rest in due.Skip(i + 1))
@@ -168,7 +168,7 @@ public sealed partial class PayerMeterEvents(
             await stripe.V1.Billing.MeterEvents.CreateAsync(
                 new MeterEventCreateOptions
                 {
-                    EventName = stripeSettings.Value.MeterEventName,
+                    EventName = stripeOptions.Value.MeterEventName,
                     Identifier = push.Identifier,
                     Timestamp = push.MeterTimestamp!.Value.UtcDateTime,
                     Payload = new Dictionary<string, string>
@@ -234,7 +234,7 @@ public sealed partial class PayerMeterEvents(
         {
             push.Attempts++;
             push.LastError = reason;
-            push.NextAttemptAt = now + settings.Value.Backoff(push.Attempts);
+            push.NextAttemptAt = now + options.Value.Backoff(push.Attempts);
             retryAt = push.NextAttemptAt;
         }
 

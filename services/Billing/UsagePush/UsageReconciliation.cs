@@ -15,7 +15,7 @@ namespace Cic.Billing.UsagePush;
 /// committed before Stripe is asked, so no transaction stays open across Stripe.
 /// </summary>
 public sealed partial class UsageReconciliation(
-    BillingDb db, StripeClient stripe, IOptions<StripeSettings> settings, ILogger<UsageReconciliation> log)
+    BillingDb db, StripeClient stripe, IOptions<StripeOptions> stripeOptions, ILogger<UsageReconciliation> log)
 {
     private const int OpenPushesShown = 200;
 
@@ -79,7 +79,7 @@ public sealed partial class UsageReconciliation(
         var callsPushed = pushed.Values.Sum();
         var callsPending = open.Where(o => !o.Rejected).Sum(o => o.Calls);
         var callsRejected = open.Where(o => o.Rejected).Sum(o => o.Calls);
-        var (inStripe, stripeError) = await StripeCallsAsync( settings.Value.MeterEventName, account.StripeCustomerId, period, cancellationToken);
+        var (inStripe, stripeError) = await StripeCallsAsync(stripeOptions.Value.MeterEventName, account.StripeCustomerId, period, cancellationToken);
         if (stripeError is not null)
         {
             LogStripeUnreadable(account.Id, stripeError);

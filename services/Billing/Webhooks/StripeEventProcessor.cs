@@ -7,15 +7,6 @@ using Microsoft.Extensions.Options;
 
 namespace Cic.Billing.Webhooks;
 
-public sealed class WebhookSettings
-{
-    /// <summary>How often stored events are looked for when no webhook has woken the processor.</summary>
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>Events processed at once by this instance.</summary>
-    public int Workers { get; set; } = 4;
-}
-
 /// <summary>Wakes the processor as soon as a webhook was stored.</summary>
 public sealed class StripeEventWakeup : Wakeup;
 
@@ -26,14 +17,14 @@ public sealed class StripeEventWakeup : Wakeup;
 /// and kept with its reason for staff.
 /// </summary>
 public sealed partial class StripeEventProcessor(
-    IServiceScopeFactory scopes, StripeEventWakeup wakeup, IOptions<WebhookSettings> settings, TimeProvider time, ILogger<StripeEventProcessor> log)
+    IServiceScopeFactory scopes, StripeEventWakeup wakeup, IOptions<WebhookOptions> options, TimeProvider time, ILogger<StripeEventProcessor> log)
     : IBackgroundWork
 {
-    public TimeSpan PollInterval => settings.Value.PollInterval;
+    public TimeSpan PollInterval => options.Value.PollInterval;
 
     public Wakeup Wakeup => wakeup;
 
-    public int Concurrency => settings.Value.Workers;
+    public int Concurrency => options.Value.Workers;
 
     /// <summary>Processes the next due event.</summary>
     /// <returns>False when no event was due.</returns>

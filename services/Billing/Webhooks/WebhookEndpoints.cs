@@ -1,3 +1,4 @@
+using Cic.ServiceDefaults;
 using Cic.ServiceDefaults.Background;
 using Cic.Billing.Stripe;
 using Cic.ServiceDefaults.Http;
@@ -13,12 +14,12 @@ public static class WebhookEndpoints
     public const string SignatureHeader = "Stripe-Signature";
 
     /// <summary>Webhooks are stored by the endpoint and processed in the background by <see cref="StripeEventProcessor"/>.</summary>
-    public static IServiceCollection AddStripeWebhooks(this IServiceCollection services)
+    public static IHostApplicationBuilder AddStripeWebhooks(this IHostApplicationBuilder builder)
     {
-        services.AddOptions<WebhookSettings>().BindConfiguration("Webhooks");
-        services.AddSingleton<StripeEventWakeup>();
-        services.AddBackgroundWork<StripeEventProcessor>();
-        return services;
+        builder.Services.AddSectionOptions<WebhookOptions>(WebhookOptions.Section);
+        builder.Services.AddSingleton<StripeEventWakeup>();
+        builder.Services.AddBackgroundWork<StripeEventProcessor>();
+        return builder;
     }
 
     public static IEndpointRouteBuilder MapStripeWebhooks(this IEndpointRouteBuilder app)
@@ -35,12 +36,12 @@ public static class WebhookEndpoints
     }
 
     private static async Task<Results<Ok, ValidationProblem>> Receive(
-        HttpRequest request, BillingDb db, IOptions<StripeSettings> settings, StripeEventWakeup wakeup, TimeProvider time,
+        HttpRequest request, BillingDb db, IOptions<StripeOptions> options, StripeEventWakeup wakeup, TimeProvider time,
         ILogger<StripeEvent> log, CancellationToken cancellationToken)
     {
         using var reader = new StreamReader(request.Body);
         var payload = await reader.ReadToEndAsync(cancellationToken);
-        var secret = settings.Value.WebhookSecret;
+        var secret = options.Value.WebhookSecret;
         if (string.IsNullOrEmpty(secret))
         {
             WebhookLog.NoSecret(log);
@@ -50,7 +51,7 @@ public static class WebhookEndpoints
         try
         {
             EventUtility.ValidateSignature(
-                payload, request.Headers[SignatureHeader].ToString(), secret, tolerance: (long)settings.Value.WebhookTolerance.TotalSeconds);
+                payload, request.Headers[SignatureHeader].ToString(), secret, tolerance: (long)options.Value.WebhookTolerance.TotalSeconds);
         }
         catch (StripeException e)
         {

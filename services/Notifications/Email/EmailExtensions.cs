@@ -1,3 +1,4 @@
+using Cic.ServiceDefaults;
 using Cic.ServiceDefaults.Background;
 using Cic.ServiceDefaults.Monitoring;
 using Microsoft.EntityFrameworkCore;
@@ -9,16 +10,11 @@ public static class EmailExtensions
     /// <summary>The SMTP server (<c>Smtp</c> section), the sender's retry settings (<c>Email</c>) and the sender itself.</summary>
     public static IHostApplicationBuilder AddEmail(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<SmtpOptions>().BindConfiguration("Smtp")
+        builder.Services.AddSectionOptions<SmtpOptions>(SmtpOptions.Section)
             .Validate(smtp => string.IsNullOrWhiteSpace(smtp.Host) || (smtp.From is not null && MimeKit.MailboxAddress.TryParse(smtp.From, out _)),
-                "Smtp:From must be a sender address such as 'CIC Billing <billing@cic.example>' when Smtp:Host is set.")
-            .Validate(smtp => smtp.Port is > 0 and < 65536, "Smtp:Port must be a TCP port.")
-            .ValidateOnStart();
-        builder.Services.AddOptions<EmailOptions>().BindConfiguration("Email")
-            .ValidateDataAnnotations()
-            .Validate(email => email.PollInterval > TimeSpan.Zero && email.RetryBaseDelay > TimeSpan.Zero && email.MaxRetryDelay >= email.RetryBaseDelay,
-                "Email:PollInterval and Email:RetryBaseDelay must be positive, and Email:MaxRetryDelay at least Email:RetryBaseDelay.")
-            .ValidateOnStart();
+                "Smtp:From must be a sender address such as 'CIC Billing <billing@cic.example>' when Smtp:Host is set.");
+        builder.Services.AddSectionOptions<EmailOptions>(EmailOptions.Section)
+            .Validate(email => email.MaxRetryDelay >= email.RetryBaseDelay, "Email:MaxRetryDelay must be at least Email:RetryBaseDelay.");
         builder.Services.AddSingleton<EmailWakeup>();
         builder.Services.AddBackgroundWork<EmailSender>();
 

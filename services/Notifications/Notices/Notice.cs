@@ -20,10 +20,3 @@ public sealed record Notice(
     string? Link,
     string EmailSubject,
     string EmailText);
-
-/// <summary>Where the customer portal is, for the links notifications carry (<c>Portal__BaseUrl</c>).</summary>
-public sealed class PortalOptions
-{
-    /// <summary>The portal's address, e.g. <c>https://portal.cic.example</c>. Without it, notifications say where to go in words.</summary>
-    public Uri? BaseUrl { get; set; }
-}

@@ -40,3 +40,13 @@ public sealed class AccountNamesConsumer(NotificationsDb db) :
         }
     }
 }
+
+public static class AccountNames
+{
+    /// <summary>The names of companies and organizations, which notices address their recipients by.</summary>
+    public static IBusRegistrationConfigurator AddAccountNames(this IBusRegistrationConfigurator bus)
+    {
+        bus.AddConsumer<AccountNamesConsumer>();
+        return bus;
+    }
+}

@@ -1,4 +1,5 @@
 using Cic.Contracts.Calls;
+using Cic.ServiceDefaults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Cic.Usage.Calls;
@@ -27,7 +28,7 @@ public static class CallIngestion
     /// <summary>Reading, storing and tallying calls from both call queues, reported by <c>/health</c> as <c>call-queues</c>.</summary>
     public static IHostApplicationBuilder AddCallIngestion(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSectionOptions<IngestOptions>(IngestOptions.Section);
         builder.Services.AddScoped<CallRecorder>();
         builder.Services.AddSingleton<CallIngestionMetrics>();
         builder.Services.AddSingleton<CallQueues>();

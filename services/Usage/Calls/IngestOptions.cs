@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Cic.ServiceDefaults;
 
 namespace Cic.Usage.Calls;
 
@@ -26,6 +27,7 @@ public sealed class IngestOptions
     public int CallsHandledBatchSize { get; set; } = 10;
 
     /// <summary>How long a partial batch waits for more messages before it is stored anyway.</summary>
+    [PositiveDuration]
     public TimeSpan BatchTimeLimit { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Consumers (AMQP channels) per call queue, each storing one batch at a time: while one commits, another fills.</summary>

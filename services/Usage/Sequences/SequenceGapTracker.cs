@@ -1,5 +1,5 @@
-using System.ComponentModel.DataAnnotations;
 using System.Diagnostics.Metrics;
+using Cic.ServiceDefaults;
 using Cic.ServiceDefaults.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -8,22 +8,6 @@ using Cic.ServiceDefaults.Background;
 using Npgsql;
 
 namespace Cic.Usage.Sequences;
-
-/// <summary>Settings of the sequence-gap tracker, from the <c>Usage:Sequences</c> section.</summary>
-public sealed class SequenceOptions
-{
-    public const string Section = "Usage:Sequences";
-
-    /// <summary>How long a gap must have stayed open before it is listed and counted: calls travel on several queues and arrive slightly out of order.</summary>
-    public TimeSpan SettleDelay { get; set; } = TimeSpan.FromMinutes(5);
-
-    /// <summary>How often the tracker reads the sequence numbers of newly stored calls.</summary>
-    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>Queued runs of sequence numbers read per transaction.</summary>
-    [Range(1, 1_000_000)]
-    public int BatchSize { get; set; } = 100_000;
-}
 
 /// <summary>
 /// Folds the sequence numbers of newly stored calls into each source's ranges: one instance at a time
@@ -168,11 +152,11 @@ public sealed class SequenceGapTracker(
 
 public static class SequenceGapTracking
 {
-    public static IServiceCollection AddSequenceGapTracking(this IServiceCollection services)
+    public static IHostApplicationBuilder AddSequenceGapTracking(this IHostApplicationBuilder builder)
     {
-        services.AddOptions<SequenceOptions>().BindConfiguration(SequenceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddBackgroundWork<SequenceGapTracker>();
-        return services;
+        builder.Services.AddSectionOptions<SequenceOptions>(SequenceOptions.Section);
+        builder.Services.AddBackgroundWork<SequenceGapTracker>();
+        return builder;
     }
 }
 

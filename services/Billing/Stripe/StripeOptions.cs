@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Cic.ServiceDefaults;
 
 namespace Cic.Billing.Stripe;
 
@@ -6,8 +7,10 @@ namespace Cic.Billing.Stripe;
 /// The <c>Stripe</c> configuration section (<c>Stripe__SecretKey</c>, …). Without a key <c>./cic up</c>
 /// points the service at the project's Stripe emulator.
 /// </summary>
-public sealed class StripeSettings
+public sealed class StripeOptions
 {
+    public const string Section = "Stripe";
+
     /// <summary>The secret API key (<c>sk_test_…</c> or <c>sk_live_…</c>, or a restricted <c>rk_…</c> key).</summary>
     [Required]
     public string SecretKey { get; set; } = "";
@@ -51,6 +54,7 @@ public sealed class StripeSettings
     public double MeterEventsPerSecond { get; set; }
 
     /// <summary>How old a webhook's signature may be.</summary>
+    [PositiveDuration]
     public TimeSpan WebhookTolerance { get; set; } = TimeSpan.FromMinutes(5);
 
     public bool IsTestMode => SecretKey.StartsWith("sk_test_", StringComparison.Ordinal) || SecretKey.StartsWith("rk_test_", StringComparison.Ordinal);
