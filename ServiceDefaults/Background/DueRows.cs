@@ -39,6 +39,42 @@ public static class DueRows
             .ToListAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> due rows of <typeparamref name="TRow"/>'s table (as <see cref="ClaimAsync"/>
+    /// chooses them) for this instance until <paramref name="leasedUntil"/>, in one statement of its own and no open
+    /// transaction: their <paramref name="nextAttemptColumn"/> moves to the lease's end, so no other instance takes them
+    /// meanwhile, and they are returned tracked. For work that calls out (Stripe, SMTP): no transaction or connection is
+    /// held while it does; it records each outcome afterwards (done, or the next attempt). Should the instance die,
+    /// its rows fall due again when the lease ends; the lease must outlast the work, or two instances may do it.
+    /// </summary>
+    public static Task<List<TRow>> LeaseAsync<TRow>(
+        this DbContext db, string due, string orderBy, int limit, DateTimeOffset dueBy, DateTimeOffset leasedUntil, CancellationToken cancellationToken,
+        string nextAttemptColumn = "next_attempt_at")
+        where TRow : class
+    {
+        if (db.Database.CurrentTransaction is not null)
+        {
+            throw new InvalidOperationException("A lease is taken outside any transaction: it must be committed before the leased work starts.");
+        }
+
+        var entity = db.Model.FindEntityType(typeof(TRow)) ?? throw new InvalidOperationException($"{typeof(TRow).Name} is not mapped to a table.");
+        var table = entity.GetTableName();
+        var key = entity.FindPrimaryKey()?.Properties is [var single] ? single.GetColumnName()
+            : throw new InvalidOperationException($"{typeof(TRow).Name} needs a single-column key to be leased.");
+        return db.Set<TRow>()
+#pragma warning disable EF1002 // the table, columns, condition and order are the code's own constants, never input
+            .FromSqlRaw(
+                $"""
+                UPDATE {table} SET {nextAttemptColumn} = @leased_until
+                WHERE {key} IN (SELECT {key} FROM {table} WHERE {due} ORDER BY {orderBy} LIMIT {limit} FOR UPDATE SKIP LOCKED)
+                RETURNING *
+                """,
+                new NpgsqlParameter("due_by", dueBy),
+                new NpgsqlParameter("leased_until", leasedUntil))
+#pragma warning restore EF1002
+            .ToListAsync(cancellationToken);
+    }
+
     /// <summary>An attempt's error as a row keeps it: at most <see cref="MaxErrorLength"/> characters.</summary>
     public static string Error(string error) => error.Length > MaxErrorLength ? error[..MaxErrorLength] : error;
 }

@@ -10,7 +10,7 @@ namespace Cic.ServiceDefaults.Persistence;
 /// <list type="bullet">
 /// <item><see cref="LockAsync"/> / <see cref="TryLockAsync"/>: in the caller's open transaction, released when it
 /// commits or rolls back; for work whose reads and writes the lock must cover.</item>
-/// <item><see cref="TryHoldAsync"/>: on a connection of its own from the service's registered
+/// <item><see cref="HoldAsync"/> / <see cref="TryHoldAsync"/>: on a connection of its own from the service's registered
 /// <see cref="NpgsqlDataSource"/>, held until disposed (or until the connection drops with a crashed instance);
 /// for "one instance at a time runs this" around work that commits on its own, or calls Stripe, meanwhile.</item>
 /// </list>
@@ -33,6 +33,29 @@ public static class PostgresLocks
         RequireTransaction(db);
         return await db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_xact_lock(hashtextextended({name}, 0)) AS \"Value\"")
             .SingleAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Waits for the lock named <paramref name="name"/> and holds it on a connection of its own, in no transaction:
+    /// for work that calls Stripe and then records what it learned in short transactions of its own.
+    /// </summary>
+    /// <returns>The held lock, to dispose when done.</returns>
+    public static async Task<IAsyncDisposable> HoldAsync(this NpgsqlDataSource dataSource, string name, CancellationToken cancellationToken)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var take = new NpgsqlCommand("SELECT pg_advisory_lock(hashtextextended(@name, 0))", connection);
+            take.Parameters.AddWithValue("name", name);
+            await take.ExecuteNonQueryAsync(cancellationToken);
+            return new HeldLock(connection, name);
+        }
+        catch
+        {
+            // Cancelled while waiting: the pool resets the connection's session (DISCARD ALL), a lock granted meanwhile included.
+            await connection.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>

@@ -30,6 +30,8 @@ internal sealed class ControlEndpoints(
             return new { reset = true };
         });
         router.Post("/_emulator/faults", ArmFault);
+        // Uses still armed: a test sees when a delayed request has reached the emulator (and is being delayed now).
+        router.Get("/_emulator/faults", _ => new { pending = faults.Pending });
         router.Delete("/_emulator/faults", _ =>
         {
             faults.Clear();

@@ -3,17 +3,19 @@ using Cic.Billing.Stripe;
 using Cic.Contracts;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using global::Stripe;
 
 namespace Cic.Billing.Customers;
 
 /// <summary>
 /// Each billing account's one Stripe customer and one subscription, created the first time they are
-/// needed. Concurrent first uses queue on the account's row lock (<see cref="AccountLock"/>); a retry or a restart after Stripe
-/// created the object but before the id was saved gets the same object back, through the
+/// needed. Concurrent first uses queue on the account's Stripe lock (<see cref="AccountLock"/>), which is held
+/// while Stripe is called; the id Stripe returns is then recorded in a short transaction under the row lock. A retry
+/// or a restart after Stripe created the object but before the id was saved gets the same object back, through the
 /// deterministic idempotency key and, after Stripe forgets keys (24 hours), through the metadata.
 /// </summary>
-public sealed class StripeCustomers(BillingDb db, StripeClient stripe, StripeClock clock, IOptions<StripeOptions> options, TimeProvider time)
+public sealed class StripeCustomers(BillingDb db, NpgsqlDataSource dataSource, StripeClient stripe, StripeClock clock, IOptions<StripeOptions> options, TimeProvider time)
 {
     public const string AccountIdKey = "cic_account_id";
     public const string AccountKindKey = "cic_account_kind";
@@ -27,15 +29,20 @@ public sealed class StripeCustomers(BillingDb db, StripeClient stripe, StripeClo
             return account;
         }
 
-        return await db.WithAccountLockAsync(accountId, async locked =>
+        await using var held = await dataSource.HoldStripeCustomerAsync(accountId, cancellationToken);
+        // Read again under the lock: whoever held it before may have created the customer.
+        account = await db.BillingAccounts.AsNoTracking().SingleAsync(a => a.Id == accountId, cancellationToken);
+        if (account.StripeCustomerId is not null)
         {
-            if (locked.StripeCustomerId is null)
-            {
-                locked.StripeCustomerId = (await FindOrCreateCustomerAsync(locked, cancellationToken)).Id;
-                locked.CustomerCreatedAt = time.GetUtcNow();
-            }
+            return account;
+        }
 
-            return locked;
+        var customer = await FindOrCreateCustomerAsync(account, cancellationToken);
+        return await db.WithAccountLockAsync(accountId, locked =>
+        {
+            locked.StripeCustomerId ??= customer.Id;
+            locked.CustomerCreatedAt ??= time.GetUtcNow();
+            return Task.FromResult(locked);
         }, cancellationToken);
     }
 
@@ -48,16 +55,23 @@ public sealed class StripeCustomers(BillingDb db, StripeClient stripe, StripeClo
             return account;
         }
 
-        return await db.WithAccountLockAsync(accountId, async locked =>
+        await using var held = await dataSource.HoldStripeCustomerAsync(accountId, cancellationToken);
+        account = await db.BillingAccounts.AsNoTracking().SingleAsync(a => a.Id == accountId, cancellationToken);
+        if (account.StripeSubscriptionId is not null)
+        {
+            return account;
+        }
+
+        var subscription = await FindOrCreateSubscriptionAsync(account, cancellationToken);
+        return await db.WithAccountLockAsync(accountId, locked =>
         {
             if (locked.StripeSubscriptionId is null)
             {
-                var subscription = await FindOrCreateSubscriptionAsync(locked, cancellationToken);
                 locked.StripeSubscriptionId = subscription.Id;
                 locked.SubscriptionStartedAt = new DateTimeOffset(DateTime.SpecifyKind(subscription.StartDate, DateTimeKind.Utc));
             }
 
-            return locked;
+            return Task.FromResult(locked);
         }, cancellationToken);
     }
 

@@ -4,6 +4,7 @@ using Cic.Contracts.Billing;
 using Cic.ServiceDefaults.Messaging;
 using Cic.ServiceDefaults.Persistence;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using global::Stripe;
 using StripeInvoice = global::Stripe.Invoice;
 
@@ -12,24 +13,26 @@ namespace Cic.Billing.Invoices;
 /// <summary>
 /// The one way invoices are learned — after a webhook, a retry made through the API, or the
 /// reconciliation — and the one place their events are decided. Each sync re-reads the invoice from
-/// Stripe while holding a lock on its id, compares Stripe's state with the stored row, and writes the
-/// projection and the events the difference calls for in one transaction. The row remembers what was
+/// Stripe while holding a lock on its id (in no transaction), then compares Stripe's state with the stored
+/// row and writes the projection and the events the difference calls for in one short transaction. The row remembers what was
 /// announced, so duplicated, late or reordered webhooks and concurrent syncs announce each thing once.
 /// </summary>
-public sealed partial class InvoiceSync(BillingDb db, StripeClient stripe, TimeProvider time, ILogger<InvoiceSync> log)
+public sealed partial class InvoiceSync(BillingDb db, NpgsqlDataSource dataSource, StripeClient stripe, TimeProvider time, ILogger<InvoiceSync> log)
 {
     /// <summary>The payments and their PaymentIntents, whose <c>last_payment_error</c> says why the latest charge failed.</summary>
     private static readonly List<string> Expand = ["payments", "payments.data.payment.payment_intent"];
 
-    /// <summary>Re-reads one invoice from Stripe and applies it, in the caller's transaction or a new one.</summary>
+    /// <summary>Re-reads one invoice from Stripe, then records it and what it calls for in one short transaction.</summary>
     public async Task SyncAsync(string invoiceId, CancellationToken cancellationToken)
     {
+        // Held on a connection of its own, in no transaction, while Stripe is read and until the result is committed:
+        // a second sync of the invoice reads Stripe only after this one recorded, so it never overwrites a newer state
+        // with an older one nor announces anything twice.
+        await using var held = await dataSource.HoldAsync("cic-invoice:" + invoiceId, cancellationToken);
+        var read = await ReadAsync(invoiceId, cancellationToken);
         await db.InTransactionAsync(async () =>
         {
-            // Held until the transaction ends: a second sync of the invoice reads Stripe only after this one
-            // committed, so it never overwrites a newer state with an older one nor announces anything twice.
-            await db.LockAsync("cic-invoice:" + invoiceId, cancellationToken);
-            await ApplyAsync(invoiceId, cancellationToken);
+            await RecordAsync(invoiceId, read, cancellationToken);
             return true;
         }, cancellationToken);
     }
@@ -65,10 +68,13 @@ public sealed partial class InvoiceSync(BillingDb db, StripeClient stripe, TimeP
         }
     }
 
-    private async Task ApplyAsync(string invoiceId, CancellationToken cancellationToken)
+    /// <summary>What Stripe says of an invoice, read before any transaction opens; null <see cref="Remote"/> when Stripe has no such invoice.</summary>
+    private sealed record InvoiceRead(
+        StripeInvoice? Remote, BillingAccount? Account, IReadOnlyList<InvoiceLineItem> Lines,
+        List<(string? Id, PaymentIntent? Intent)> Intents, List<Charge> FailedCharges, DateTimeOffset StripeNow);
+
+    private async Task<InvoiceRead> ReadAsync(string invoiceId, CancellationToken cancellationToken)
     {
-        ForgetTracked(invoiceId);
-        var stored = await db.Invoices.Include(i => i.Lines).FirstOrDefaultAsync(i => i.Id == invoiceId, cancellationToken);
         StripeInvoice remote;
         try
         {
@@ -76,20 +82,13 @@ public sealed partial class InvoiceSync(BillingDb db, StripeClient stripe, TimeP
         }
         catch (StripeException e) when (e.HttpStatusCode == HttpStatusCode.NotFound)
         {
-            // Only drafts can be deleted in Stripe; a deleted draft is gone for good.
-            if (stored is { Status: "draft" })
-            {
-                db.Invoices.Remove(stored);
-            }
-
-            return;
+            return new InvoiceRead(null, null, [], [], [], time.GetUtcNow());
         }
 
         var account = await db.BillingAccounts.AsNoTracking().FirstOrDefaultAsync(a => a.StripeCustomerId == remote.CustomerId, cancellationToken);
         if (account is null)
         {
-            LogNotOurs(invoiceId, remote.CustomerId);
-            return;
+            return new InvoiceRead(remote, null, [], [], [], time.GetUtcNow());
         }
 
         var lines = remote.Lines is { HasMore: true }
@@ -102,6 +101,30 @@ public sealed partial class InvoiceSync(BillingDb db, StripeClient stripe, TimeP
         var failedCharges = remote.AttemptCount > 0
             ? await FailedChargesAsync(remote.CustomerId, intents.Select(p => p.Id!), cancellationToken)
             : [];
+        return new InvoiceRead(remote, account, lines, intents, failedCharges, await StripeNowAsync(remote, cancellationToken));
+    }
+
+    /// <summary>Records what <paramref name="read"/> says of the invoice and announces what changed; the caller saves.</summary>
+    private async Task RecordAsync(string invoiceId, InvoiceRead read, CancellationToken cancellationToken)
+    {
+        ForgetTracked(invoiceId);
+        var stored = await db.Invoices.Include(i => i.Lines).FirstOrDefaultAsync(i => i.Id == invoiceId, cancellationToken);
+        if (read.Remote is not { } remote)
+        {
+            // Only drafts can be deleted in Stripe; a deleted draft is gone for good.
+            if (stored is { Status: "draft" })
+            {
+                db.Invoices.Remove(stored);
+            }
+
+            return;
+        }
+
+        if (read.Account is not { } account)
+        {
+            LogNotOurs(invoiceId, remote.CustomerId);
+            return;
+        }
 
         var now = time.GetUtcNow();
         var invoice = stored;
@@ -112,21 +135,20 @@ public sealed partial class InvoiceSync(BillingDb db, StripeClient stripe, TimeP
         }
 
         Copy(remote, invoice, account, now);
-        CopyLines(lines, invoice);
-        var latestFailure = failedCharges.OrderByDescending(c => c.Created).FirstOrDefault();
+        CopyLines(read.Lines, invoice);
+        var latestFailure = read.FailedCharges.OrderByDescending(c => c.Created).FirstOrDefault();
         // The decline code Stripe keeps on the PaymentIntent while its latest charge stands failed; the failed
         // charge's own reason once a later charge succeeded (Stripe then clears last_payment_error).
         invoice.LastPaymentError = Truncate(
-            intents.Select(p => p.Intent?.LastPaymentError).FirstOrDefault(e => e is not null) is { } error ? error.DeclineCode ?? error.Code
+            read.Intents.Select(p => p.Intent?.LastPaymentError).FirstOrDefault(e => e is not null) is { } error ? error.DeclineCode ?? error.Code
             : latestFailure is not null ? latestFailure.Outcome?.Reason ?? latestFailure.FailureCode
             : null,
             100) ?? invoice.LastPaymentError;
 
         // Attempts that failed: every failed charge (manual attempts after the first do not move Stripe's
         // attempt_count), or attempt_count where attempts ran without a charge (no card to charge).
-        var failedAttempts = Math.Max(failedCharges.Count, (int)remote.AttemptCount - (remote.Status == "paid" ? 1 : 0));
-        var stripeNow = await StripeNowAsync(remote, cancellationToken);
-        Announce(invoice, account, failedAttempts, latestFailure is null ? null : Utc(latestFailure.Created), stripeNow, now);
+        var failedAttempts = Math.Max(read.FailedCharges.Count, (int)remote.AttemptCount - (remote.Status == "paid" ? 1 : 0));
+        Announce(invoice, account, failedAttempts, latestFailure is null ? null : Utc(latestFailure.Created), read.StripeNow, now);
     }
 
     /// <summary>

@@ -4,6 +4,7 @@ using Cic.Billing.Stripe;
 using Cic.Contracts.Billing;
 using Cic.ServiceDefaults.Messaging;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using global::Stripe;
 
 namespace Cic.Billing.PaymentMethods;
@@ -11,24 +12,25 @@ namespace Cic.Billing.PaymentMethods;
 /// <summary>
 /// The one way cards are learned: re-reading a customer's default card and cards from Stripe, after
 /// a webhook, a change made through the API, or the periodic reconciliation. Never from the portal.
+/// Stripe is read holding the account's Stripe lock and no transaction; what it said is then recorded
+/// in a short transaction under the account's row lock (<see cref="AccountLock"/>).
 /// </summary>
-public sealed class CardSync(BillingDb db, StripeClient stripe, StripeClock clock, TimeProvider time)
+public sealed class CardSync(BillingDb db, NpgsqlDataSource dataSource, StripeClient stripe, StripeClock clock, TimeProvider time)
 {
     public async Task SyncSetupIntentAsync(string setupIntentId, CancellationToken cancellationToken)
     {
         var intent = await stripe.V1.SetupIntents.GetAsync(setupIntentId, cancellationToken: cancellationToken);
         if (intent.CustomerId is { } customerId)
         {
-            // The setup is recorded under the account's lock, the lock every card sync takes first,
-            // so a sync crediting the card and this one never wait on each other.
+            // The setup is recorded with the sync that credits its card, under the same locks.
             await SyncCustomerAsync(customerId, cancellationToken, intent);
         }
     }
 
     /// <summary>
-    /// Re-reads the customer's default card, delinquency and cards, holding the account's lock so that
-    /// concurrent syncs (a webhook, staff, the reconciliation) apply one after the other; reports cards
-    /// found expired.
+    /// Re-reads the customer's default card, delinquency and cards, holding the account's Stripe lock so that
+    /// concurrent syncs and card changes (a webhook, staff, the reconciliation) read and record one after the
+    /// other; reports cards found expired.
     /// </summary>
     public async Task SyncCustomerAsync(string customerId, CancellationToken cancellationToken, SetupIntent? finishedSetup = null)
     {
@@ -39,6 +41,8 @@ public sealed class CardSync(BillingDb db, StripeClient stripe, StripeClock cloc
             return; // not one of the platform's customers
         }
 
+        await using var held = await dataSource.HoldStripeCustomerAsync(id, cancellationToken);
+        var read = await ReadCustomerAsync(id, customerId, cancellationToken);
         await db.WithAccountLockAsync(id, async account =>
         {
             if (finishedSetup is not null && await db.CardSetups.FirstOrDefaultAsync(s => s.Id == finishedSetup.Id, cancellationToken) is { } setup)
@@ -47,33 +51,73 @@ public sealed class CardSync(BillingDb db, StripeClient stripe, StripeClock cloc
                 setup.PaymentMethodId = finishedSetup.PaymentMethodId ?? setup.PaymentMethodId;
             }
 
-            await SyncLockedAsync(account, customerId, cancellationToken);
+            if (read is not null)
+            {
+                await RecordAsync(account, customerId, read, cancellationToken);
+            }
+
             return account;
         }, cancellationToken);
     }
 
-    private async Task SyncLockedAsync(BillingAccount account, string customerId, CancellationToken cancellationToken)
+    /// <summary>What Stripe says of a customer, read before any transaction opens.</summary>
+    /// <param name="Customer">The customer: its default card and delinquency.</param>
+    /// <param name="Cards">Its cards, as Stripe lists them.</param>
+    /// <param name="OpenSetups">The card forms started in the last day and not finished as far as Billing knows, as Stripe has them now.</param>
+    /// <param name="CustomerNow">"Now" by the customer's Stripe clock: cards expire by it.</param>
+    private sealed record CustomerRead(Customer Customer, List<PaymentMethod> Cards, List<SetupIntent> OpenSetups, DateTimeOffset CustomerNow);
+
+    /// <returns>Null when Stripe deleted the customer.</returns>
+    private async Task<CustomerRead?> ReadCustomerAsync(Guid accountId, string customerId, CancellationToken cancellationToken)
     {
         var customer = await stripe.V1.Customers.GetAsync(customerId, cancellationToken: cancellationToken);
         if (customer.Deleted is true)
         {
-            return;
+            return null;
         }
 
-        account.DefaultPaymentMethodId = customer.InvoiceSettings?.DefaultPaymentMethodId;
-        account.Delinquent = customer.Delinquent ?? false;
+        var cards = new List<PaymentMethod>();
+        await foreach (var method in stripe.V1.Customers.PaymentMethods.ListAutoPagingAsync(
+            customerId, new CustomerPaymentMethodListOptions { Type = "card", Limit = 100 }, cancellationToken: cancellationToken))
+        {
+            if (method.Card is not null)
+            {
+                cards.Add(method);
+            }
+        }
+
+        // A card may be reported before its SetupIntent's success is: while a listed card is not credited to whoever
+        // saved it, the unfinished card forms are re-read to find whose it is (see CreditSetters).
+        var credited = await db.Cards.AsNoTracking()
+            .Where(c => c.StripeCustomerId == customerId && c.AddedBy != null).Select(c => c.Id).ToListAsync(cancellationToken);
+        var openSetups = new List<SetupIntent>();
+        if (cards.Any(c => !credited.Contains(c.Id)))
+        {
+            var recently = time.GetUtcNow().AddDays(-1); // a card form left unfinished for a day is abandoned
+            var unfinished = await db.CardSetups.AsNoTracking()
+                .Where(s => s.AccountId == accountId && s.PaymentMethodId == null && s.RequestedAt > recently && s.Status != "succeeded" && s.Status != "canceled")
+                .Select(s => s.Id)
+                .ToListAsync(cancellationToken);
+            foreach (var setupId in unfinished)
+            {
+                openSetups.Add(await stripe.V1.SetupIntents.GetAsync(setupId, cancellationToken: cancellationToken));
+            }
+        }
+
+        return new CustomerRead(customer, cards, openSetups, await clock.NowAsync(cancellationToken));
+    }
+
+    /// <summary>Records what <paramref name="read"/> says, under the account's row lock; the caller saves.</summary>
+    private async Task RecordAsync(BillingAccount account, string customerId, CustomerRead read, CancellationToken cancellationToken)
+    {
+        account.DefaultPaymentMethodId = read.Customer.InvoiceSettings?.DefaultPaymentMethodId;
+        account.Delinquent = read.Customer.Delinquent ?? false;
 
         var now = time.GetUtcNow();
         var known = await db.Cards.Where(c => c.StripeCustomerId == customerId).ToDictionaryAsync(c => c.Id, cancellationToken);
         var seen = new HashSet<string>();
-        await foreach (var method in stripe.V1.Customers.PaymentMethods.ListAutoPagingAsync(
-            customerId, new CustomerPaymentMethodListOptions { Type = "card", Limit = 100 }, cancellationToken: cancellationToken))
+        foreach (var method in read.Cards)
         {
-            if (method.Card is null)
-            {
-                continue;
-            }
-
             seen.Add(method.Id);
             if (!known.TryGetValue(method.Id, out var card))
             {
@@ -110,8 +154,8 @@ public sealed class CardSync(BillingDb db, StripeClient stripe, StripeClock cloc
             gone.DetachedAt = now;
         }
 
-        await CreditSettersAsync(account, known.Values, now, cancellationToken);
-        ReportExpired(account, known.Values, await clock.NowAsync(cancellationToken), now);
+        await CreditSettersAsync(account, known.Values, read.OpenSetups, cancellationToken);
+        ReportExpired(account, known.Values, read.CustomerNow, now);
         account.SyncedAt = now;
     }
 
@@ -170,10 +214,10 @@ public sealed class CardSync(BillingDb db, StripeClient stripe, StripeClock cloc
     }
 
     /// <summary>
-    /// Credits cards saved through the portal's card form to whoever started it. The card may be
-    /// reported before its SetupIntent's success is, so recent unfinished setups are re-read here.
+    /// Credits cards saved through the portal's card form to whoever started it, from the forms' setups as stored and,
+    /// for those not finished as far as Billing knew, as Stripe has them now (<paramref name="openSetups"/>).
     /// </summary>
-    private async Task CreditSettersAsync(BillingAccount account, IEnumerable<Card> cards, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task CreditSettersAsync(BillingAccount account, IEnumerable<Card> cards, List<SetupIntent> openSetups, CancellationToken cancellationToken)
     {
         var uncredited = cards.Where(c => c.AddedBy is null && c.DetachedAt is null).ToList();
         if (uncredited.Count == 0)
@@ -181,15 +225,17 @@ public sealed class CardSync(BillingDb db, StripeClient stripe, StripeClock cloc
             return;
         }
 
-        var recently = now.AddDays(-1); // a card form left unfinished for a day is abandoned
+        var openIds = openSetups.Select(i => i.Id).ToList();
         var setups = await db.CardSetups
-            .Where(s => s.AccountId == account.Id && (s.PaymentMethodId != null || s.RequestedAt > recently))
+            .Where(s => s.AccountId == account.Id && (s.PaymentMethodId != null || openIds.Contains(s.Id)))
             .ToListAsync(cancellationToken);
-        foreach (var setup in setups.Where(s => s.PaymentMethodId is null && s.Status is not ("succeeded" or "canceled")))
+        foreach (var intent in openSetups)
         {
-            var intent = await stripe.V1.SetupIntents.GetAsync(setup.Id, cancellationToken: cancellationToken);
-            setup.Status = intent.Status;
-            setup.PaymentMethodId = intent.PaymentMethodId;
+            if (setups.FirstOrDefault(s => s.Id == intent.Id) is { PaymentMethodId: null } setup)
+            {
+                setup.Status = intent.Status;
+                setup.PaymentMethodId = intent.PaymentMethodId;
+            }
         }
 
         foreach (var card in uncredited)

@@ -1,13 +1,11 @@
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Cic.Billing.BillingAccounts;
-using Cic.Billing.Customers;
 using Cic.Billing.Stripe;
 using Cic.ServiceDefaults.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using global::Stripe;
 
 namespace Cic.Billing.PaymentMethods;
 
@@ -34,10 +32,11 @@ public sealed record RemoveCardQuery([property: StringLength(255)] string? NewDe
 
 public static class PaymentMethodEndpoints
 {
-    /// <summary>Cards are learned from Stripe only, through <see cref="CardSync"/>.</summary>
+    /// <summary>Cards are learned from Stripe only, through <see cref="CardSync"/>, and changed through <see cref="CardChanges"/>.</summary>
     public static IHostApplicationBuilder AddPaymentMethods(this IHostApplicationBuilder builder)
     {
         builder.Services.AddScoped<CardSync>();
+        builder.Services.AddScoped<CardChanges>();
         return builder;
     }
 
@@ -85,98 +84,56 @@ public static class PaymentMethodEndpoints
     }
 
     private static async Task<Results<Ok<CardSetupResponse>, NotFound, ProblemHttpResult>> StartSetup(
-        Guid accountId, RequestedBillingAccount requested, BillingDb db, StripeCustomers customers, StripeClient stripe, IOptions<StripeOptions> options,
+        Guid accountId, RequestedBillingAccount requested, BillingDb db, CardChanges changes, IOptions<StripeOptions> options,
         ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (found, right) = (requested.Account, requested.Right);
-
-        var (refusal, authorizationId) = await StaffAuthorizationEndpoints.CheckCardRightAsync(db, user, found, right, time.GetUtcNow(), "add cards", cancellationToken);
+        var (refusal, authorizationId) = await StaffAuthorizationEndpoints.CheckCardRightAsync(db, user, requested.Account, requested.Right, time.GetUtcNow(), "add cards", cancellationToken);
         if (refusal is not null)
         {
             return refusal;
         }
 
-        var account = await customers.EnsureCustomerAsync(accountId, cancellationToken);
-        var actionId = Guid.NewGuid();
-        var intent = await stripe.V1.SetupIntents.CreateAsync(
-            new SetupIntentCreateOptions
-            {
-                Customer = account.StripeCustomerId,
-                Usage = "off_session",
-                AutomaticPaymentMethods = new SetupIntentAutomaticPaymentMethodsOptions { Enabled = true, AllowRedirects = "never" },
-                Metadata = new Dictionary<string, string>
-                {
-                    [StripeCustomers.AccountIdKey] = accountId.ToString(),
-                    ["cic_requested_by"] = user.UserId(),
-                },
-            },
-            new RequestOptions { IdempotencyKey = $"cic-card-setup-{actionId:N}" },
-            cancellationToken);
-
-        var now = time.GetUtcNow();
-        db.CardSetups.Add(new CardSetup
-        {
-            Id = intent.Id,
-            AccountId = accountId,
-            RequestedBy = user.UserId(),
-            RequestedByStaff = user.IsStaff(),
-            RequestedAt = now,
-            Status = intent.Status,
-        });
-        db.RecordAction(accountId, "card_setup_started", intent.Id, user, now, actionId, authorizationId);
-        await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Ok(new CardSetupResponse(intent.Id, intent.ClientSecret, options.Value.PublishableKey, account.StripeCustomerId!));
+        var (intent, customerId) = await changes.StartSetupAsync(accountId, user, authorizationId, cancellationToken);
+        return TypedResults.Ok(new CardSetupResponse(intent.Id, intent.ClientSecret, options.Value.PublishableKey, customerId));
     }
 
     private static async Task<Results<Ok<CardResponse>, NotFound, ProblemHttpResult>> MakeDefault(
-        Guid accountId, RequestedBillingAccount requested, string paymentMethodId, BillingDb db, StripeClient stripe, CardSync sync,
+        RequestedBillingAccount requested, string paymentMethodId, BillingDb db, CardChanges changes,
         ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (account, right) = (requested.Account, requested.Right);
-
-        var (refusal, authorizationId) = await StaffAuthorizationEndpoints.CheckCardRightAsync(db, user, account, right, time.GetUtcNow(), "choose the default card", cancellationToken);
+        var account = requested.Account;
+        var (refusal, authorizationId) = await StaffAuthorizationEndpoints.CheckCardRightAsync(db, user, account, requested.Right, time.GetUtcNow(), "choose the default card", cancellationToken);
         if (refusal is not null)
         {
             return refusal;
         }
 
-        var card = await ActiveCardAsync(db, sync, account, paymentMethodId, cancellationToken);
-        if (card is null)
+        if (await changes.ActiveCardAsync(account, paymentMethodId, cancellationToken) is not { } card)
         {
             return TypedResults.NotFound();
         }
 
-        // Stripe first, then its answer recorded under the account's lock (see RecordAsync): no transaction or
-        // lock is held while Stripe is called.
-        var chosen = await SetDefaultAsync(stripe, account, card.Id, cancellationToken);
-        var now = time.GetUtcNow();
-        account = await RecordAsync(db, accountId, locked =>
-        {
-            locked.DefaultPaymentMethodId = chosen;
-            db.RecordAction(accountId, "default_card_set", card.Id, user, now, authorizationId: authorizationId);
-        }, cancellationToken);
-        return TypedResults.Ok(Describe(card, account, now));
+        account = await changes.MakeDefaultAsync(account, card, user, authorizationId, cancellationToken);
+        return TypedResults.Ok(Describe(card, account, time.GetUtcNow()));
     }
 
     private static async Task<Results<NoContent, NotFound, ValidationProblem, ProblemHttpResult>> Remove(
-        Guid accountId, RequestedBillingAccount requested, string paymentMethodId, [AsParameters] RemoveCardQuery query, BillingDb db, StripeClient stripe, CardSync sync,
+        RequestedBillingAccount requested, string paymentMethodId, [AsParameters] RemoveCardQuery query, BillingDb db, CardChanges changes,
         ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (account, right) = (requested.Account, requested.Right);
-
-        var (refusal, authorizationId) = await StaffAuthorizationEndpoints.CheckCardRightAsync(db, user, account, right, time.GetUtcNow(), "remove cards", cancellationToken);
+        var account = requested.Account;
+        var (refusal, authorizationId) = await StaffAuthorizationEndpoints.CheckCardRightAsync(db, user, account, requested.Right, time.GetUtcNow(), "remove cards", cancellationToken);
         if (refusal is not null)
         {
             return refusal;
         }
 
-        var card = await ActiveCardAsync(db, sync, account, paymentMethodId, cancellationToken);
-        if (card is null)
+        if (await changes.ActiveCardAsync(account, paymentMethodId, cancellationToken) is not { } card)
         {
             return TypedResults.NotFound();
         }
 
-        var others = await db.Cards.Where(c => c.AccountId == accountId && c.DetachedAt == null && c.Id != card.Id).Select(c => c.Id).ToListAsync(cancellationToken);
+        var others = await db.Cards.Where(c => c.AccountId == account.Id && c.DetachedAt == null && c.Id != card.Id).Select(c => c.Id).ToListAsync(cancellationToken);
         var newDefault = query.NewDefaultPaymentMethodId;
         if (card.Id == account.DefaultPaymentMethodId && others.Count > 0 && newDefault is null)
         {
@@ -190,68 +147,9 @@ public static class PaymentMethodEndpoints
                 $"'{newDefault}' is not another card of this account.");
         }
 
-        // Stripe first, then what it did recorded under the account's lock (see RecordAsync).
-        var chosen = newDefault is null ? null : await SetDefaultAsync(stripe, account, newDefault, cancellationToken);
-        await stripe.V1.PaymentMethods.DetachAsync(card.Id, cancellationToken: cancellationToken);
-        var now = time.GetUtcNow();
-        await RecordAsync(db, accountId, locked =>
-        {
-            if (newDefault is not null)
-            {
-                locked.DefaultPaymentMethodId = chosen;
-                db.RecordAction(accountId, "default_card_set", newDefault, user, now, authorizationId: authorizationId);
-            }
-
-            card.DetachedAt = now;
-            if (locked.DefaultPaymentMethodId == card.Id)
-            {
-                locked.DefaultPaymentMethodId = null;
-            }
-
-            db.RecordAction(accountId, "card_removed", card.Id, user, now, authorizationId: authorizationId);
-        }, cancellationToken);
+        await changes.RemoveAsync(account, card, newDefault, user, authorizationId, cancellationToken);
         return TypedResults.NoContent();
     }
-
-    /// <summary>
-    /// The account's card, re-reading the customer from Stripe if it is not known yet: the portal may
-    /// act on a card the moment Stripe's form saved it, before the webhook was processed.
-    /// </summary>
-    private static async Task<Card?> ActiveCardAsync(BillingDb db, CardSync sync, BillingAccount account, string paymentMethodId, CancellationToken cancellationToken)
-    {
-        var card = await db.Cards.FirstOrDefaultAsync(c => c.Id == paymentMethodId && c.AccountId == account.Id && c.DetachedAt == null, cancellationToken);
-        if (card is null && account.StripeCustomerId is not null)
-        {
-            await sync.SyncCustomerAsync(account.StripeCustomerId, cancellationToken);
-            card = await db.Cards.FirstOrDefaultAsync(c => c.Id == paymentMethodId && c.AccountId == account.Id && c.DetachedAt == null, cancellationToken);
-        }
-
-        return card;
-    }
-
-    /// <returns>The default card Stripe now has.</returns>
-    private static async Task<string?> SetDefaultAsync(StripeClient stripe, BillingAccount account, string paymentMethodId, CancellationToken cancellationToken)
-    {
-        var customer = await stripe.V1.Customers.UpdateAsync(
-            account.StripeCustomerId,
-            new CustomerUpdateOptions { InvoiceSettings = new CustomerInvoiceSettingsOptions { DefaultPaymentMethod = paymentMethodId } },
-            cancellationToken: cancellationToken);
-        return customer.InvoiceSettings?.DefaultPaymentMethodId;
-    }
-
-    /// <summary>
-    /// Records a card change already made in Stripe (<paramref name="record"/>: the default card Stripe
-    /// answered with, the card detached, the action) under the account's lock, and saves. The lock is taken after the Stripe call,
-    /// around the database work only: a card sync holding it (which read Stripe before the change) commits
-    /// first and this write wins, and one starting after it reads Stripe after the change; either way the
-    /// stored default ends as Stripe's, and no connection waits on Stripe.
-    /// </summary>
-    private static Task<BillingAccount> RecordAsync(BillingDb db, Guid accountId, Action<BillingAccount> record, CancellationToken cancellationToken) =>
-        db.WithAccountLockAsync(accountId, account =>
-        {
-            record(account);
-            return Task.FromResult(account);
-        }, cancellationToken);
 
     private static CardResponse Describe(Card card, BillingAccount account, DateTimeOffset now) => new(
         card.Id, card.Brand, card.Last4, card.ExpMonth, card.ExpYear,

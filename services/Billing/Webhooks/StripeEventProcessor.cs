@@ -11,10 +11,10 @@ namespace Cic.Billing.Webhooks;
 public sealed class StripeEventWakeup : Wakeup;
 
 /// <summary>
-/// Processes stored Stripe events, each in its own transaction with its row locked (so instances
-/// share the work and never process one twice), by re-reading from Stripe the object it names. A
-/// failure leaves the event for a later attempt, with backoff; one that can never succeed is given up
-/// and kept with its reason for staff.
+/// Processes stored Stripe events, each leased to one instance (so instances share the work and never process
+/// one at the same time) and processed with no transaction open, by re-reading from Stripe the object it names;
+/// the syncs record what they read in short transactions of their own. A failure leaves the event for a later
+/// attempt, with backoff; one that can never succeed is given up and kept with its reason for staff.
 /// </summary>
 public sealed partial class StripeEventProcessor(
     IServiceScopeFactory scopes, StripeEventWakeup wakeup, IOptions<WebhookOptions> options, TimeProvider time, ILogger<StripeEventProcessor> log)
@@ -26,17 +26,22 @@ public sealed partial class StripeEventProcessor(
 
     public int Concurrency => options.Value.Workers;
 
-    /// <summary>Processes the next due event.</summary>
+    /// <summary>
+    /// How long a processing instance keeps an event to itself: longer than processing takes, a few Stripe calls of at
+    /// most 90 s each (see StripeSetup). An instance that dies leaves its event due again after this.
+    /// </summary>
+    internal static readonly TimeSpan Lease = TimeSpan.FromMinutes(10);
+
+    /// <summary>Processes the next due event: leased to this instance, processed with no transaction open, then marked.</summary>
     /// <returns>False when no event was due.</returns>
     public async Task<bool> RunPassAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BillingDb>();
         var now = time.GetUtcNow();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var claimed = await db.ClaimAsync<StripeEvent>(
-            "processed_at IS NULL AND failed_at IS NULL AND next_attempt_at <= @due_by", "next_attempt_at", 1, now, cancellationToken);
-        if (claimed is not [var stripeEvent])
+        var leased = await db.LeaseAsync<StripeEvent>(
+            "processed_at IS NULL AND failed_at IS NULL AND next_attempt_at <= @due_by", "next_attempt_at", 1, now, now + Lease, cancellationToken);
+        if (leased is not [var stripeEvent])
         {
             return false;
         }
@@ -48,11 +53,10 @@ public sealed partial class StripeEventProcessor(
             stripeEvent.ProcessedAt = time.GetUtcNow();
             stripeEvent.LastError = null;
             await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
-            await transaction.RollbackAsync(CancellationToken.None);
+            db.ChangeTracker.Clear(); // what the failed attempt left unsaved is not recorded
             var attempts = stripeEvent.Attempts + 1;
             var error = DueRows.Error(e.Message);
             if (CanNeverSucceed(e))
@@ -67,7 +71,7 @@ public sealed partial class StripeEventProcessor(
 
             var retryAt = time.GetUtcNow() + ExponentialBackoff.After(attempts, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(10));
             LogEventFailed(e, stripeEvent.Id, stripeEvent.Type, attempts, retryAt);
-            // Another worker may have processed it since the rollback released the row: leave that alone.
+            // Another instance may have processed it meanwhile (after a lease ran out): leave that alone.
             await db.StripeEvents.Where(x => x.Id == stripeEvent.Id && x.ProcessedAt == null).ExecuteUpdateAsync(x => x
                 .SetProperty(p => p.Attempts, attempts)
                 .SetProperty(p => p.NextAttemptAt, retryAt)

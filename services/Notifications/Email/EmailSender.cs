@@ -10,13 +10,13 @@ namespace Cic.Notifications.Email;
 
 /// <summary>
 /// Sends pending emails over SMTP, outside the consumers, so a slow or absent mail server never holds
-/// up the bus. Each pass locks a batch of due deliveries with <c>FOR UPDATE SKIP LOCKED</c> (several
-/// instances share the work; none sends a row another holds), sends them over one connection, and
-/// records each outcome in the same transaction. A transient failure (server unreachable, a 4xx
+/// up the bus. Each pass leases a batch of due deliveries to this instance (<c>DueRows.LeaseAsync</c>: several
+/// instances share the work; none sends a row another leased), sends them over one connection with no database
+/// transaction open, and then records each outcome. A transient failure (server unreachable, a 4xx
 /// answer, a timeout) is tried again after an exponentially growing wait; a permanent one (a 5xx
 /// rejection of the recipient or message, an unusable address) and the last allowed attempt mark the
 /// delivery failed with the reason, for staff to see. A crash after the server accepted a message but
-/// before the commit sends it once more, with the same Message-Id. Woken when a notice's deliveries are committed.
+/// before its outcome was recorded sends it once more when the lease ends, with the same Message-Id. Woken when a notice's deliveries are committed.
 /// </summary>
 public sealed partial class EmailSender(
     IServiceScopeFactory scopes,
@@ -50,15 +50,19 @@ public sealed partial class EmailSender(
         return await SendDueAsync(cancellationToken) == _options.BatchSize;
     }
 
-    /// <summary>One pass: sends the due deliveries it could lock and returns how many it handled.</summary>
+    /// <summary>
+    /// One pass: leases due deliveries to this instance, sends them with no transaction open, records each outcome,
+    /// and returns how many it handled. The lease lasts as long as every SMTP command of the batch could take; an
+    /// instance that dies sends its batch again after it, with the same Message-Ids.
+    /// </summary>
     public async Task<int> SendDueAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<NotificationsDb>();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-
-        var batch = await db.ClaimAsync<EmailDelivery>(
-            "status = 'pending' AND next_attempt_at <= @due_by", "next_attempt_at", _options.BatchSize, time.GetUtcNow(), cancellationToken);
+        var now = time.GetUtcNow();
+        var batch = await db.LeaseAsync<EmailDelivery>(
+            "status = 'pending' AND next_attempt_at <= @due_by", "next_attempt_at", _options.BatchSize, now,
+            now + _smtp.Timeout * (_options.BatchSize + 3), cancellationToken);
         if (batch.Count == 0)
         {
             return 0;
@@ -115,8 +119,8 @@ public sealed partial class EmailSender(
             }
         }
 
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        // Not cancelled once the batch went out: what was sent must be recorded, or it is sent again.
+        await db.SaveChangesAsync(CancellationToken.None);
 
         var sent = batch.Count(d => d.Status == DeliveryStatus.Sent);
         if (sent < batch.Count)
