@@ -69,6 +69,9 @@ public sealed class RequestedBillingAccount
 
     public BillingRight Right { get; private set; }
 
+    /// <summary>The customer's authorization a staff member acts under, on endpoints that require it (card actions).</summary>
+    public Guid? StaffAuthorizationId { get; internal set; }
+
     internal void Found(BillingAccount account, BillingRight right) => (_account, Right) = (account, right);
 }
 
@@ -105,5 +108,22 @@ public static class BillingAccountAccess
             return await next(context);
         });
         return group.WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status404NotFound));
+    }
+
+    /// <summary>
+    /// Only callers who manage the group's billing account reach the endpoint: its owners and billing members, and staff
+    /// unless <paramref name="customersOnly"/>. Anyone else who may see the account gets 403 with <paramref name="refusal"/>,
+    /// decided before the handler runs, after the group's lookup.
+    /// </summary>
+    public static RouteHandlerBuilder RequireManageRight(this RouteHandlerBuilder endpoint, string refusal, bool customersOnly = false)
+    {
+        endpoint.AddEndpointFilter(async (context, next) =>
+        {
+            var requested = context.HttpContext.RequestServices.GetRequiredService<RequestedBillingAccount>();
+            return requested.Right != BillingRight.Manage || (customersOnly && context.HttpContext.User.IsStaff())
+                ? ApiProblems.Forbidden(refusal)
+                : await next(context);
+        });
+        return endpoint.ProducesProblem(StatusCodes.Status403Forbidden);
     }
 }

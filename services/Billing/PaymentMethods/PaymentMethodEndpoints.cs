@@ -53,19 +53,19 @@ public static class PaymentMethodEndpoints
             .WithName("StartAddingCard")
             .WithSummary("Start adding a card: a SetupIntent for Stripe's card form")
             .WithDescription("Creates the account's Stripe customer the first time (never by hand), then a SetupIntent for off-session use. The portal passes the client secret and the publishable key to Stripe.js; the card is listed once Stripe reports it. Staff may do this on a customer's behalf only under a current staff authorization of the account (else 403); the action records it.")
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+            .RequireCardRight("add cards");
 
         cards.MapPost("/{paymentMethodId}/default", MakeDefault)
             .WithName("MakeCardDefault")
             .WithSummary("Make a card the one Stripe charges for new invoices")
             .WithDescription("Staff need a current staff authorization of the account (else 403); the action records it.")
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+            .RequireCardRight("choose the default card");
 
         cards.MapDelete("/{paymentMethodId}", Remove)
             .WithName("RemoveCard")
             .WithSummary("Remove a card from the account")
             .WithDescription("Removing the default card while other cards remain requires naming the new default (newDefaultPaymentMethodId). Staff need a current staff authorization of the account (else 403); the action records it.")
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+            .RequireCardRight("remove cards");
 
         return app;
     }
@@ -83,51 +83,33 @@ public static class PaymentMethodEndpoints
             .ToList());
     }
 
-    private static async Task<Results<Ok<CardSetupResponse>, NotFound, ProblemHttpResult>> StartSetup(
-        Guid accountId, RequestedBillingAccount requested, BillingDb db, CardChanges changes, IOptions<StripeOptions> options,
-        ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Ok<CardSetupResponse>> StartSetup(
+        Guid accountId, RequestedBillingAccount requested, CardChanges changes, IOptions<StripeOptions> options,
+        ClaimsPrincipal user, CancellationToken cancellationToken)
     {
-        var (refusal, authorizationId) = await StaffAuthorizationEndpoints.CheckCardRightAsync(db, user, requested.Account, requested.Right, time.GetUtcNow(), "add cards", cancellationToken);
-        if (refusal is not null)
-        {
-            return refusal;
-        }
-
-        var (intent, customerId) = await changes.StartSetupAsync(accountId, user, authorizationId, cancellationToken);
+        var (intent, customerId) = await changes.StartSetupAsync(accountId, user, requested.StaffAuthorizationId, cancellationToken);
         return TypedResults.Ok(new CardSetupResponse(intent.Id, intent.ClientSecret, options.Value.PublishableKey, customerId));
     }
 
-    private static async Task<Results<Ok<CardResponse>, NotFound, ProblemHttpResult>> MakeDefault(
-        RequestedBillingAccount requested, string paymentMethodId, BillingDb db, CardChanges changes,
+    private static async Task<Results<Ok<CardResponse>, NotFound>> MakeDefault(
+        RequestedBillingAccount requested, string paymentMethodId, CardChanges changes,
         ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
     {
         var account = requested.Account;
-        var (refusal, authorizationId) = await StaffAuthorizationEndpoints.CheckCardRightAsync(db, user, account, requested.Right, time.GetUtcNow(), "choose the default card", cancellationToken);
-        if (refusal is not null)
-        {
-            return refusal;
-        }
-
         if (await changes.ActiveCardAsync(account, paymentMethodId, cancellationToken) is not { } card)
         {
             return TypedResults.NotFound();
         }
 
-        account = await changes.MakeDefaultAsync(account, card, user, authorizationId, cancellationToken);
+        account = await changes.MakeDefaultAsync(account, card, user, requested.StaffAuthorizationId, cancellationToken);
         return TypedResults.Ok(Describe(card, account, time.GetUtcNow()));
     }
 
-    private static async Task<Results<NoContent, NotFound, ValidationProblem, ProblemHttpResult>> Remove(
+    private static async Task<Results<NoContent, NotFound, ValidationProblem>> Remove(
         RequestedBillingAccount requested, string paymentMethodId, [AsParameters] RemoveCardQuery query, BillingDb db, CardChanges changes,
-        ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
+        ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         var account = requested.Account;
-        var (refusal, authorizationId) = await StaffAuthorizationEndpoints.CheckCardRightAsync(db, user, account, requested.Right, time.GetUtcNow(), "remove cards", cancellationToken);
-        if (refusal is not null)
-        {
-            return refusal;
-        }
-
         if (await changes.ActiveCardAsync(account, paymentMethodId, cancellationToken) is not { } card)
         {
             return TypedResults.NotFound();
@@ -147,7 +129,7 @@ public static class PaymentMethodEndpoints
                 $"'{newDefault}' is not another card of this account.");
         }
 
-        await changes.RemoveAsync(account, card, newDefault, user, authorizationId, cancellationToken);
+        await changes.RemoveAsync(account, card, newDefault, user, requested.StaffAuthorizationId, cancellationToken);
         return TypedResults.NoContent();
     }
 

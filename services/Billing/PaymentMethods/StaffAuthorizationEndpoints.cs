@@ -32,7 +32,7 @@ public static class StaffAuthorizationEndpoints
             .WithSummary("Authorize CIC staff to manage the account's payment methods on its behalf")
             .WithDescription("Owners and billing members only (staff cannot authorize themselves). Optionally until expiresAt; revoke it with DELETE. While one is current, staff may start a card form, choose the default card and remove cards; each such action names the authorization.")
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+            .RequireManageRight("Only the account's owners and billing members authorize CIC staff.", customersOnly: true);
 
         authorizations.MapGet("/", List)
             .WithName("ListStaffAuthorizations")
@@ -42,7 +42,7 @@ public static class StaffAuthorizationEndpoints
             .WithName("RevokeStaffAuthorization")
             .WithSummary("Revoke a staff authorization: staff are refused from now on")
             .WithDescription("Owners and billing members only. Revoking an authorization already revoked or expired changes nothing.")
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+            .RequireManageRight("Only the account's owners and billing members revoke a staff authorization.", customersOnly: true);
 
         return app;
     }
@@ -55,10 +55,32 @@ public static class StaffAuthorizationEndpoints
             .FirstOrDefaultAsync(cancellationToken);
 
     /// <summary>
-    /// Whether the caller may manage the account's cards: customers by their role, staff only under a
-    /// current authorization, whose id is returned so the action records it.
+    /// Only callers who may manage the group's billing account's cards reach the endpoint: customers by their role,
+    /// staff only under a current authorization, whose id the handler finds in
+    /// <see cref="RequestedBillingAccount.StaffAuthorizationId"/> so the action records it. Others get 403 saying they may
+    /// not do <paramref name="what"/>.
     /// </summary>
-    public static async Task<(ProblemHttpResult? Refusal, Guid? AuthorizationId)> CheckCardRightAsync(
+    public static RouteHandlerBuilder RequireCardRight(this RouteHandlerBuilder endpoint, string what)
+    {
+        endpoint.AddEndpointFilter(async (context, next) =>
+        {
+            var http = context.HttpContext;
+            var requested = http.RequestServices.GetRequiredService<RequestedBillingAccount>();
+            var (refusal, authorizationId) = await CheckCardRightAsync(
+                http.RequestServices.GetRequiredService<BillingDb>(), http.User, requested.Account, requested.Right,
+                http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(), what, http.RequestAborted);
+            if (refusal is not null)
+            {
+                return refusal;
+            }
+
+            requested.StaffAuthorizationId = authorizationId;
+            return await next(context);
+        });
+        return endpoint.ProducesProblem(StatusCodes.Status403Forbidden);
+    }
+
+    private static async Task<(ProblemHttpResult? Refusal, Guid? AuthorizationId)> CheckCardRightAsync(
         BillingDb db, ClaimsPrincipal user, BillingAccount account, BillingRight right, DateTimeOffset now, string what, CancellationToken cancellationToken)
     {
         if (right != BillingRight.Manage)
@@ -77,16 +99,9 @@ public static class StaffAuthorizationEndpoints
             : (null, authorization.Id);
     }
 
-    private static async Task<Results<Created<StaffAuthorizationResponse>, NotFound, ValidationProblem, ProblemHttpResult>> Grant(
-        Guid accountId, RequestedBillingAccount requested, [FromBody] GrantStaffAuthorization? request, BillingDb db, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Results<Created<StaffAuthorizationResponse>, ValidationProblem>> Grant(
+        Guid accountId, [FromBody] GrantStaffAuthorization? request, BillingDb db, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (account, right) = (requested.Account, requested.Right);
-
-        if (right != BillingRight.Manage || user.IsStaff())
-        {
-            return ApiProblems.Forbidden("Only the account's owners and billing members authorize CIC staff.");
-        }
-
         var now = time.GetUtcNow();
         if (request?.ExpiresAt is { } expiresAt && expiresAt <= now)
         {
@@ -124,16 +139,9 @@ public static class StaffAuthorizationEndpoints
             .ToList());
     }
 
-    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> Revoke(
-        Guid accountId, RequestedBillingAccount requested, Guid authorizationId, BillingDb db, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Results<NoContent, NotFound>> Revoke(
+        Guid accountId, Guid authorizationId, BillingDb db, ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (account, right) = (requested.Account, requested.Right);
-
-        if (right != BillingRight.Manage || user.IsStaff())
-        {
-            return ApiProblems.Forbidden("Only the account's owners and billing members revoke a staff authorization.");
-        }
-
         var authorization = await db.StaffAuthorizations.FirstOrDefaultAsync(a => a.Id == authorizationId && a.AccountId == accountId, cancellationToken);
         if (authorization is null)
         {

@@ -14,11 +14,7 @@ namespace Cic.Usage.Sequences;
 /// (a transaction-scoped advisory lock), reading the runs of consecutive numbers the ingestion statement
 /// queued, merged by the database, so the work per pass grows with the number of runs, not calls.
 /// </summary>
-public sealed class SequenceGapTracker(
-    IServiceScopeFactory scopes,
-    IOptions<SequenceOptions> options,
-    TimeProvider time,
-    IMeterFactory meters) : IBackgroundWork
+public sealed class SequenceGapTracker : IBackgroundWork
 {
     // The queued runs, merged where they touch or overlap (calls of one run may have arrived in several batches):
     // a run starts a new island when it begins past the highest number of the runs before it plus one.
@@ -43,14 +39,24 @@ public sealed class SequenceGapTracker(
         ORDER BY source_system, min(first_sequence)
         """;
 
+    private readonly IServiceScopeFactory scopes;
+    private readonly IOptions<SequenceOptions> options;
+    private readonly TimeProvider time;
     private long _missing;
-    private int _gaugeCreated;
+
+    public SequenceGapTracker(IServiceScopeFactory scopes, IOptions<SequenceOptions> options, TimeProvider time, IMeterFactory meters)
+    {
+        (this.scopes, this.options, this.time) = (scopes, options, time);
+        // The meter belongs to the factory, which keeps the gauge observed for the service's lifetime.
+        meters.Create(Calls.CallIngestionMetrics.Name).CreateObservableGauge(
+            "cic.usage.calls.missing", () => Interlocked.Read(ref _missing), "{call}",
+            "Calls whose sequence numbers were never seen, in gaps open longer than the settle delay");
+    }
 
     public TimeSpan PollInterval => options.Value.Interval;
 
     public async Task<bool> RunPassAsync(CancellationToken cancellationToken)
     {
-        EnsureGauge();
         // A full batch means more runs are queued: go on at once.
         if (await TrackAsync(cancellationToken) == options.Value.BatchSize)
         {
@@ -59,17 +65,6 @@ public sealed class SequenceGapTracker(
 
         await CountMissingAsync(cancellationToken);
         return false;
-    }
-
-    private void EnsureGauge()
-    {
-        if (Interlocked.Exchange(ref _gaugeCreated, 1) == 0)
-        {
-            // The meter belongs to the factory, which keeps the gauge observed for the service's lifetime.
-            meters.Create(Calls.CallIngestionMetrics.Name).CreateObservableGauge(
-                "cic.usage.calls.missing", () => Interlocked.Read(ref _missing), "{call}",
-                "Calls whose sequence numbers were never seen, in gaps open longer than the settle delay");
-        }
     }
 
     /// <summary>One pass: returns how many queued runs were read (0 when another instance holds the lock).</summary>
