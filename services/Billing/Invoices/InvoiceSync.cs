@@ -14,8 +14,9 @@ namespace Cic.Billing.Invoices;
 /// The one way invoices are learned — after a webhook, a retry made through the API, or the
 /// reconciliation — and the one place their events are decided. Each sync re-reads the invoice from
 /// Stripe while holding a lock on its id (in no transaction), then compares Stripe's state with the stored
-/// row and writes the projection and the events the difference calls for in one short transaction. The row remembers what was
-/// announced, so duplicated, late or reordered webhooks and concurrent syncs announce each thing once.
+/// row and writes the projection and the events the difference calls for in one short transaction. The
+/// row remembers what was announced, so duplicated, late or reordered webhooks and concurrent syncs
+/// announce each thing once.
 /// </summary>
 public sealed partial class InvoiceSync(BillingDb db, NpgsqlDataSource dataSource, StripeClient stripe, TimeProvider time, ILogger<InvoiceSync> log)
 {
