@@ -29,6 +29,7 @@ builder.AddInvoices();
 builder.AddStripeWebhooks();
 builder.AddReconciliation();
 builder.AddUsagePush();
+builder.AddCycleSoFar();
 builder.AddBillingPipeline();
 
 var app = builder.Build();
