@@ -28,12 +28,11 @@ public static class DueRows
             throw new InvalidOperationException("Claiming rows needs an open transaction: the claim lasts as long as it.");
         }
 
-        var table = db.Model.FindEntityType(typeof(TRow))?.GetTableName()
-            ?? throw new InvalidOperationException($"{typeof(TRow).Name} is not mapped to a table.");
+        var table = Entity<TRow>(db).GetTableName();
         return db.Set<TRow>()
 #pragma warning disable EF1002 // the table, condition and order are the code's own constants, never input
             .FromSqlRaw(
-                $"SELECT * FROM {table} WHERE {due} ORDER BY {orderBy} LIMIT {limit} FOR UPDATE SKIP LOCKED",
+                DueRowsLocked(table, "*", due, orderBy, limit),
                 new NpgsqlParameter("due_by", dueBy))
 #pragma warning restore EF1002
             .ToListAsync(cancellationToken);
@@ -57,7 +56,7 @@ public static class DueRows
             throw new InvalidOperationException("A lease is taken outside any transaction: it must be committed before the leased work starts.");
         }
 
-        var entity = db.Model.FindEntityType(typeof(TRow)) ?? throw new InvalidOperationException($"{typeof(TRow).Name} is not mapped to a table.");
+        var entity = Entity<TRow>(db);
         var table = entity.GetTableName();
         var key = entity.FindPrimaryKey()?.Properties is [var single] ? single.GetColumnName()
             : throw new InvalidOperationException($"{typeof(TRow).Name} needs a single-column key to be leased.");
@@ -66,7 +65,7 @@ public static class DueRows
             .FromSqlRaw(
                 $"""
                 UPDATE {table} SET {nextAttemptColumn} = @leased_until
-                WHERE {key} IN (SELECT {key} FROM {table} WHERE {due} ORDER BY {orderBy} LIMIT {limit} FOR UPDATE SKIP LOCKED)
+                WHERE {key} IN ({DueRowsLocked(table, key, due, orderBy, limit)})
                 RETURNING *
                 """,
                 new NpgsqlParameter("due_by", dueBy),
@@ -74,6 +73,13 @@ public static class DueRows
 #pragma warning restore EF1002
             .ToListAsync(cancellationToken);
     }
+
+    /// <summary>The one claim: the due rows' <paramref name="columns"/>, locked, skipping rows another transaction holds.</summary>
+    private static string DueRowsLocked(string? table, string? columns, string due, string orderBy, int limit) =>
+        $"SELECT {columns} FROM {table} WHERE {due} ORDER BY {orderBy} LIMIT {limit} FOR UPDATE SKIP LOCKED";
+
+    private static Microsoft.EntityFrameworkCore.Metadata.IEntityType Entity<TRow>(DbContext db) =>
+        db.Model.FindEntityType(typeof(TRow)) ?? throw new InvalidOperationException($"{typeof(TRow).Name} is not mapped to a table.");
 
     /// <summary>An attempt's error as a row keeps it: at most <see cref="MaxErrorLength"/> characters.</summary>
     public static string Error(string error) => error.Length > MaxErrorLength ? error[..MaxErrorLength] : error;

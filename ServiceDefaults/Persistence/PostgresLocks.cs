@@ -40,49 +40,16 @@ public static class PostgresLocks
     /// for work that calls Stripe and then records what it learned in short transactions of its own.
     /// </summary>
     /// <returns>The held lock, to dispose when done.</returns>
-    public static async Task<IAsyncDisposable> HoldAsync(this NpgsqlDataSource dataSource, string name, CancellationToken cancellationToken)
-    {
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        try
-        {
-            await using var take = new NpgsqlCommand("SELECT pg_advisory_lock(hashtextextended(@name, 0))", connection);
-            take.Parameters.AddWithValue("name", name);
-            await take.ExecuteNonQueryAsync(cancellationToken);
-            return new HeldLock(connection, name);
-        }
-        catch
-        {
-            // Cancelled while waiting: the pool resets the connection's session (DISCARD ALL), a lock granted meanwhile included.
-            await connection.DisposeAsync();
-            throw;
-        }
-    }
+    public static async Task<IAsyncDisposable> HoldAsync(this NpgsqlDataSource dataSource, string name, CancellationToken cancellationToken) =>
+        await HoldIfTakenAsync(dataSource, "SELECT true FROM pg_advisory_lock(hashtextextended(@name, 0))", name, cancellationToken)
+        ?? throw new InvalidOperationException($"pg_advisory_lock returned without the lock {name}.");
 
     /// <summary>
     /// Takes the lock named <paramref name="name"/> on a connection of its own, unless someone holds it.
     /// </summary>
     /// <returns>The held lock, to dispose when done; null when someone else holds it.</returns>
-    public static async Task<IAsyncDisposable?> TryHoldAsync(this NpgsqlDataSource dataSource, string name, CancellationToken cancellationToken)
-    {
-        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        try
-        {
-            await using var take = new NpgsqlCommand("SELECT pg_try_advisory_lock(hashtextextended(@name, 0))", connection);
-            take.Parameters.AddWithValue("name", name);
-            if (await take.ExecuteScalarAsync(cancellationToken) is true)
-            {
-                return new HeldLock(connection, name);
-            }
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
-
-        await connection.DisposeAsync();
-        return null;
-    }
+    public static Task<IAsyncDisposable?> TryHoldAsync(this NpgsqlDataSource dataSource, string name, CancellationToken cancellationToken) =>
+        HoldIfTakenAsync(dataSource, "SELECT pg_try_advisory_lock(hashtextextended(@name, 0))", name, cancellationToken);
 
     /// <summary>
     /// Runs <paramref name="work"/> in the caller's transaction, or in a new one committed afterwards; saves
@@ -109,6 +76,30 @@ public static class PostgresLocks
                 await own.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>Runs <paramref name="take"/> (true when the lock is taken) on a connection of its own, kept while the lock is held.</summary>
+    private static async Task<IAsyncDisposable?> HoldIfTakenAsync(NpgsqlDataSource dataSource, string take, string name, CancellationToken cancellationToken)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var command = new NpgsqlCommand(take, connection);
+            command.Parameters.AddWithValue("name", name);
+            if (await command.ExecuteScalarAsync(cancellationToken) is true)
+            {
+                return new HeldLock(connection, name);
+            }
+        }
+        catch
+        {
+            // Cancelled while waiting: the pool resets the connection's session (DISCARD ALL), a lock granted meanwhile included.
+            await connection.DisposeAsync();
+            throw;
+        }
+
+        await connection.DisposeAsync();
+        return null;
     }
 
     private static void RequireTransaction(DbContext db)
