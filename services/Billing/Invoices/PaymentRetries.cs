@@ -36,7 +36,7 @@ public sealed partial class PaymentRetries(
     public async Task<Outcome> RetryAsync(
         BillingAccount account, string invoiceId, string? paymentMethodId, ClaimsPrincipal user, CancellationToken cancellationToken)
     {
-        if (paymentMethodId is not null && !await IsActiveCardAsync(account, paymentMethodId, cancellationToken))
+        if (paymentMethodId is not null && await cards.ActiveCardAsync(account, paymentMethodId, cancellationToken) is null)
         {
             return new NotACardOfTheAccount();
         }
@@ -97,24 +97,6 @@ public sealed partial class PaymentRetries(
 
         invoice = await db.Invoices.AsNoTracking().Include(i => i.Lines).FirstAsync(i => i.Id == invoiceId, cancellationToken);
         return new Tried(retry, invoice);
-    }
-
-    /// <summary>A card of the account, re-reading its cards from Stripe if it is not known yet (just added through Stripe's form).</summary>
-    private async Task<bool> IsActiveCardAsync(BillingAccount account, string paymentMethodId, CancellationToken cancellationToken)
-    {
-        Task<bool> KnownAsync() => db.Cards.AnyAsync(c => c.Id == paymentMethodId && c.AccountId == account.Id && c.DetachedAt == null, cancellationToken);
-        if (await KnownAsync())
-        {
-            return true;
-        }
-
-        if (account.StripeCustomerId is null)
-        {
-            return false;
-        }
-
-        await cards.SyncCustomerAsync(account.StripeCustomerId, cancellationToken);
-        return await KnownAsync();
     }
 
     [LoggerMessage(LogLevel.Warning, "Re-reading invoice {InvoiceId} after a payment retry failed; webhooks and the reconciliation will bring it up to date")]

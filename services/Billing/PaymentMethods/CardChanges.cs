@@ -14,7 +14,7 @@ namespace Cic.Billing.PaymentMethods;
 /// under the account's row lock (<see cref="AccountLock"/>). A card sync waits for the Stripe lock, so it reads
 /// Stripe after the change and never records an older default over it.
 /// </summary>
-public sealed class CardChanges(BillingDb db, NpgsqlDataSource dataSource, StripeClient stripe, StripeCustomers customers, CardSync sync, TimeProvider time)
+public sealed class CardChanges(BillingDb db, NpgsqlDataSource dataSource, StripeClient stripe, StripeCustomers customers, TimeProvider time)
 {
     /// <summary>A SetupIntent for Stripe's card form, creating the account's customer the first time; the card is learned when Stripe reports it.</summary>
     public async Task<(SetupIntent Intent, string CustomerId)> StartSetupAsync(Guid accountId, ClaimsPrincipal user, Guid? authorizationId, CancellationToken cancellationToken)
@@ -49,22 +49,6 @@ public sealed class CardChanges(BillingDb db, NpgsqlDataSource dataSource, Strip
         db.RecordAction(accountId, "card_setup_started", intent.Id, user, now, actionId, authorizationId);
         await db.SaveChangesAsync(cancellationToken);
         return (intent, account.StripeCustomerId!);
-    }
-
-    /// <summary>
-    /// The account's card, re-reading the customer from Stripe if it is not known yet: the portal may
-    /// act on a card the moment Stripe's form saved it, before the webhook was processed.
-    /// </summary>
-    public async Task<Card?> ActiveCardAsync(BillingAccount account, string paymentMethodId, CancellationToken cancellationToken)
-    {
-        var card = await db.Cards.FirstOrDefaultAsync(c => c.Id == paymentMethodId && c.AccountId == account.Id && c.DetachedAt == null, cancellationToken);
-        if (card is null && account.StripeCustomerId is not null)
-        {
-            await sync.SyncCustomerAsync(account.StripeCustomerId, cancellationToken);
-            card = await db.Cards.FirstOrDefaultAsync(c => c.Id == paymentMethodId && c.AccountId == account.Id && c.DetachedAt == null, cancellationToken);
-        }
-
-        return card;
     }
 
     /// <summary>Makes <paramref name="card"/> the one Stripe charges for new invoices.</summary>

@@ -60,6 +60,22 @@ public sealed class CardSync(BillingDb db, NpgsqlDataSource dataSource, StripeCl
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// The account's card, re-reading the customer from Stripe if it is not known yet: the portal may
+    /// act on a card the moment Stripe's form saved it, before the webhook was processed.
+    /// </summary>
+    public async Task<Card?> ActiveCardAsync(BillingAccount account, string paymentMethodId, CancellationToken cancellationToken)
+    {
+        var card = await db.Cards.FirstOrDefaultAsync(c => c.Id == paymentMethodId && c.AccountId == account.Id && c.DetachedAt == null, cancellationToken);
+        if (card is null && account.StripeCustomerId is not null)
+        {
+            await SyncCustomerAsync(account.StripeCustomerId, cancellationToken);
+            card = await db.Cards.FirstOrDefaultAsync(c => c.Id == paymentMethodId && c.AccountId == account.Id && c.DetachedAt == null, cancellationToken);
+        }
+
+        return card;
+    }
+
     /// <summary>What Stripe says of a customer, read before any transaction opens.</summary>
     /// <param name="Customer">The customer: its default card and delinquency.</param>
     /// <param name="Cards">Its cards, as Stripe lists them.</param>

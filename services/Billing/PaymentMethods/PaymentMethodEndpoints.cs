@@ -92,11 +92,11 @@ public static class PaymentMethodEndpoints
     }
 
     private static async Task<Results<Ok<CardResponse>, NotFound>> MakeDefault(
-        RequestedBillingAccount requested, string paymentMethodId, CardChanges changes,
+        RequestedBillingAccount requested, string paymentMethodId, CardSync sync, CardChanges changes,
         ClaimsPrincipal user, TimeProvider time, CancellationToken cancellationToken)
     {
         var account = requested.Account;
-        if (await changes.ActiveCardAsync(account, paymentMethodId, cancellationToken) is not { } card)
+        if (await sync.ActiveCardAsync(account, paymentMethodId, cancellationToken) is not { } card)
         {
             return TypedResults.NotFound();
         }
@@ -106,11 +106,11 @@ public static class PaymentMethodEndpoints
     }
 
     private static async Task<Results<NoContent, NotFound, ValidationProblem>> Remove(
-        RequestedBillingAccount requested, string paymentMethodId, [AsParameters] RemoveCardQuery query, BillingDb db, CardChanges changes,
+        RequestedBillingAccount requested, string paymentMethodId, [AsParameters] RemoveCardQuery query, BillingDb db, CardSync sync, CardChanges changes,
         ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         var account = requested.Account;
-        if (await changes.ActiveCardAsync(account, paymentMethodId, cancellationToken) is not { } card)
+        if (await sync.ActiveCardAsync(account, paymentMethodId, cancellationToken) is not { } card)
         {
             return TypedResults.NotFound();
         }
